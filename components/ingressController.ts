@@ -1,0 +1,43 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IngressControllerKind } from "../config";
+import { ControllerSpec, INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
+
+export interface IngressControllerArgs {
+    controller: IngressControllerKind;
+    /** Where the pods run. */
+    nodeSelector: Record<string, string>;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** An ingress controller release for one IngressClass; IngressNamespace and IngressCluster place it. */
+export abstract class IngressController extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly className: string;
+    /** The IngressClass `spec.controller`, distinct per controller. */
+    public readonly controllerName: string;
+    /** The controller's ClusterIP Service, for a proxy in front of it. */
+    public readonly service: { namespace: string; name: string; port: number };
+    public readonly hostNetwork: boolean;
+
+    protected constructor(type: string, name: string, args: IngressControllerArgs, spec: ControllerSpec,
+        opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        const chart = INGRESS_CONTROLLER_CHARTS[args.controller];
+        this.className = spec.className;
+        this.controllerName = chart.controllerName(spec);
+        this.service = { namespace: spec.namespace, ...chart.service(spec) };
+        this.hostNetwork = spec.hostNetwork;
+        this.release = new k8s.helm.v3.Release(spec.releaseName, {
+            name: spec.releaseName,
+            namespace: spec.namespace,
+            chart: chart.chart,
+            version: chart.version,
+            repositoryOpts: { repo: chart.repository },
+            values: chart.values(spec),
+            timeout: 600,
+            createNamespace: false,
+        }, { parent: this, dependsOn: args.dependsOn });
+        this.registerOutputs({ release: this.release, className: this.className });
+    }
+}

@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import { IngressSettings } from "../config";
+import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
+import { EndpointUrl } from "../lib/endpoints";
+import { NodeAddress } from "./controlPlaneNodes";
+import { CLUSTER_CONTROLLER_NAMESPACE, IngressCluster } from "./ingressCluster";
+import { IngressNamespace } from "./ingressNamespace";
+import { PublicTls } from "./publicTls";
+import { ServiceIngress } from "./serviceIngress";
+
+export interface IngressExposureArgs {
+    /** `ingress`: the namespace controller faces clients. `hierarchical`: a cluster controller does. */
+    hierarchical: boolean;
+    namespace: string;
+    settings: IngressSettings;
+    /** The nodes the client-facing controller runs on, by label. */
+    nodeSelector: Record<string, string>;
+    /** Those nodes by name, where the stack lists them; clients reach the controller there. */
+    entryNodes: pulumi.Input<NodeAddress[]>;
+    /** What every child needs first (the namespace, the node labels). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Shown where the stack does not list the control-plane nodes. */
+const ANY_ENTRY_NODE: NodeAddress = { node: "<control-plane-node>" };
+
+/**
+ * The article's second half on today's Kubernetes: host-based routing through ingress
+ * controllers. TLS terminates on the controller that faces clients.
+ */
+export class IngressExposure extends pulumi.ComponentResource {
+    public readonly namespaceController: IngressNamespace;
+    public readonly clusterController?: IngressCluster;
+    public readonly serviceIngresses: ServiceIngress[];
+    public readonly tls?: PublicTls;
+    public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
+    public readonly checks: pulumi.Output<string[]>;
+
+    constructor(name: string, args: IngressExposureArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("taco:exposure:IngressExposure", name, {}, opts);
+        const { settings, namespace, hierarchical } = args;
+        const controller = settings.controller;
+
+        this.tls = settings.tls && settings.publicDomain
+            ? new PublicTls("public-tls", { settings: settings.tls, namespace, publicDomain: settings.publicDomain, dependsOn: args.dependsOn }, { parent: this })
+            : undefined;
+
+        this.namespaceController = new IngressNamespace("namespace-controller", {
+            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector,
+            hostNetwork: !hierarchical, dependsOn: args.dependsOn,
+        }, { parent: this });
+
+        this.serviceIngresses = API_SERVICES.map((service) => new ServiceIngress(service, {
+            service, namespace, className: settings.className, publicDomain: settings.publicDomain,
+            tls: !hierarchical ? this.tls?.forIngress(service) : undefined, dependsOn: args.dependsOn,
+        }, { parent: this }));
+
+        if (hierarchical) {
+            // Moving from `ingress` to `hierarchical` hands host ports 80/443 over on the same
+            // nodes: the namespace controller must leave host networking before this one binds.
+            this.clusterController = new IngressCluster("cluster-controller", {
+                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector,
+                upstream: this.namespaceController, publicDomain: settings.publicDomain,
+                tls: this.tls?.forIngress(`${namespace}-ingress`),
+                dependsOn: [this.namespaceController.release],
+            }, { parent: this });
+        }
+
+        const inClusterHost = (service: ApiServiceName) => `${service}.${namespace}.svc.cluster.local`;
+        const publicHost = (service: ApiServiceName) => settings.publicDomain && `${service}.${settings.publicDomain}`;
+        const https = settings.tls !== undefined;
+        const entries = pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
+
+        this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
+            const path = API_PODS[service].healthPath;
+            const host = publicHost(service);
+            return [service, [
+                ...(host ? [{ url: `${https ? "https" : "http"}://${host}${path}` }] : []),
+                ...nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) })),
+            ]];
+        })));
+
+        this.checks = entries.apply((nodes) => [
+            ...nodes.flatMap((node) => API_SERVICES.flatMap((service) => {
+                const path = API_PODS[service].healthPath;
+                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"`;
+                const host = publicHost(service);
+                return [
+                    viaHost(inClusterHost(service)),
+                    // Short names pass only the namespace controller; the cluster one routes FQDNs.
+                    ...(!hierarchical ? [viaHost(service)] : []),
+                    // A Host header does not set SNI: TLS hosts are checked with --resolve.
+                    ...(host ? [https ? tlsCheck(host, path, node, settings.tls?.kind === "selfSigned") : viaHost(host)] : []),
+                ];
+            })),
+            `kubectl -n ${namespace} get ingress`,
+            `kubectl -n ${namespace} get pods -o wide -l app.kubernetes.io/instance=${settings.className}`,
+            ...(hierarchical ? [`kubectl -n ${CLUSTER_CONTROLLER_NAMESPACE} get pods -o wide -l app.kubernetes.io/instance=${settings.clusterClassName}`] : []),
+        ]);
+        this.registerOutputs({ endpoints: this.endpoints, checks: this.checks });
+    }
+}
+
+function tlsCheck(host: string, path: string, node: NodeAddress, selfSigned: boolean): string {
+    const insecure = selfSigned ? " -k" : "";
+    return node.internalIP
+        ? `curl -I${insecure} --resolve ${host}:443:${node.internalIP} https://${host}${path}`
+        : `curl -I${insecure} --connect-to ${host}:443:${node.node}:443 https://${host}${path}`;
+}

@@ -1,0 +1,50 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { API_PODS, rabbitmqStatefulSetName } from "../lib/charts";
+import { OpenStackChart, OpenStackChartArgs } from "./openstackChart";
+import { RabbitMQ } from "./rabbitmq";
+
+export interface KeystoneArgs extends OpenStackChartArgs {
+    /** The broker keystone's transport URL lists, pod by pod. */
+    rabbitmq: RabbitMQ;
+}
+
+/**
+ * The identity service (openstack-helm `keystone`), and the Service `keystone` its catalog needs.
+ *
+ * The chart still advertises its public and admin endpoints as `keystone.<ns>.svc.cluster.local`
+ * (`endpoints.identity.hosts.default`) but, since it dropped its ingress templates, no longer
+ * creates a Service of that name. Creating it here keeps every catalog URL resolvable in every
+ * mode, and keeps the article's in-cluster name working on port 80.
+ */
+export class Keystone extends OpenStackChart {
+    /** Service `keystone`: port 80 to the API pods' `ks-pub`. */
+    public readonly catalogService: k8s.core.v1.Service;
+    /** The admin user and its password (secret). */
+    public readonly admin: { username: string; password: pulumi.Output<string> };
+
+    constructor(name: string, args: KeystoneArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { credentials, rabbitmq } = args;
+        super("taco:openstack:Keystone", "keystone", name, args, {
+            endpoints: {
+                identity: { auth: { admin: credentials.keystoneAdmin, test: credentials.keystoneTest } },
+                oslo_db: { auth: { admin: credentials.mariadbRoot, keystone: credentials.keystoneDb } },
+                oslo_messaging: {
+                    auth: { admin: credentials.rabbitmqAdmin, keystone: credentials.rabbitmqKeystone },
+                    statefulset: { name: rabbitmqStatefulSetName(rabbitmq.releaseName), replicas: rabbitmq.replicas },
+                },
+            },
+        }, opts);
+        this.admin = credentials.keystoneAdmin;
+
+        const pods = API_PODS.keystone;
+        this.catalogService = new k8s.core.v1.Service("keystone", {
+            metadata: { name: "keystone", namespace: args.namespace, labels: { application: "keystone", component: "catalog" } },
+            spec: {
+                type: "ClusterIP",
+                selector: pods.selector,
+                ports: [{ name: "http", port: 80, targetPort: pods.containerPort, protocol: "TCP" }],
+            },
+        }, { parent: this });
+    }
+}

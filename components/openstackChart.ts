@@ -1,0 +1,104 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChartSource, ServiceSettings } from "../config";
+import { CHARTS_WITH_VOLUME, REPLICAS_PATH, ServiceName } from "../lib/charts";
+import { atPath, mergeAll, Values } from "../lib/values";
+import { Credentials } from "./credentials";
+
+/** What every openstack-helm release needs, whichever chart it is. */
+export interface OpenStackChartArgs {
+    namespace: pulumi.Input<string>;
+    source: ChartSource;
+    settings: ServiceSettings;
+    credentials: Credentials;
+    /** Values from the rest of the program (placement, exposure), merged over the chart's own. */
+    overlay?: Values;
+    /** Releases that must be ready first. */
+    after?: OpenStackChart[];
+    /** Other resources that must exist first (node labels the pods schedule by). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Keystone's jobs (db-init, db-sync, bootstrap, fernet and credential setup) run one after another
+ * before its API turns ready; Helm's 300 s default is not enough on a cold cluster.
+ */
+export const RELEASE_TIMEOUT_SECONDS = 1800;
+
+/**
+ * One openstack-helm chart as a Helm release named after the chart. What the five releases share
+ * lives here: chart source and version, namespace, replicas and volume, the operator's raw values
+ * merged last, and the release options.
+ */
+export abstract class OpenStackChart extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly chart: ServiceName;
+    public readonly version: string;
+    /** The Helm release name, which the charts' `release_group` labels and resource names derive from. */
+    public readonly releaseName: string;
+    public readonly replicas: number;
+
+    protected constructor(
+        type: string, chart: ServiceName, name: string, args: OpenStackChartArgs, chartValues: Values,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super(type, name, {}, opts);
+        const { settings, source } = args;
+        this.chart = chart;
+        this.version = settings.version;
+        // Pulumi would otherwise add a random suffix, which breaks `<release>-rabbitmq` and the
+        // charts' `release_group` selectors.
+        this.releaseName = chart;
+        this.replicas = settings.replicas;
+
+        const values = mergeAll(
+            registryValues(args.credentials, chart),
+            chartValues,
+            args.overlay ?? {},
+            atPath(REPLICAS_PATH[chart], settings.replicas),
+            CHARTS_WITH_VOLUME.includes(chart) ? volumeValues(settings) : {},
+            settings.values,
+        );
+        this.release = new k8s.helm.v3.Release(chart, {
+            name: this.releaseName,
+            namespace: args.namespace,
+            ...chartLocation(source, chart, settings.version),
+            values,
+            timeout: RELEASE_TIMEOUT_SECONDS,
+            waitForJobs: true,
+            createNamespace: false,
+        }, {
+            parent: this,
+            dependsOn: [...(args.after ?? []).map((other) => other.release), ...(args.dependsOn ?? [])],
+        });
+        this.registerOutputs({ release: this.release });
+    }
+}
+
+/**
+ * Every chart carries an `endpoints.oci_image_registry.auth.<chart>` placeholder. Registry auth is
+ * off (`auth.enabled: false`), so nothing logs in with it; a generated value replaces the literal
+ * `password` so that no rendered values hold a well-known credential.
+ */
+function registryValues(credentials: Credentials, chart: ServiceName): Values {
+    return atPath(`endpoints.oci_image_registry.auth.${chart}`, credentials.registry[chart]);
+}
+
+function volumeValues({ persistence }: ServiceSettings): Values {
+    if (!persistence) return {};
+    return {
+        volume: {
+            enabled: persistence.enabled,
+            ...(persistence.size ? { size: persistence.size } : {}),
+            ...(persistence.storageClass ? { class_name: persistence.storageClass } : {}),
+        },
+    };
+}
+
+/** Where Helm finds the chart: a repository, or a chart on disk for air-gapped sites. */
+function chartLocation(source: ChartSource, chart: ServiceName, version: string): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate"> {
+    if (source.kind === "repository") return { chart, version, repositoryOpts: { repo: source.url } };
+    const local = source.charts[chart];
+    // Unpacked openstack-helm charts reach helm-toolkit through file://../helm-toolkit.
+    return local.unpacked ? { chart: local.path, dependencyUpdate: true } : { chart: local.path };
+}

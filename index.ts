@@ -1,0 +1,90 @@
+// TACO's OpenStack control plane from the openstack-helm charts, and its exposure outside the
+// cluster: ClusterIP (nothing outside), NodePort, Ingress or hierarchical Ingress, by stack config.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ControlPlaneNodes } from "./components/controlPlaneNodes";
+import { Credentials } from "./components/credentials";
+import { Horizon } from "./components/horizon";
+import { IngressExposure } from "./components/ingressExposure";
+import { Keystone } from "./components/keystone";
+import { MariaDB } from "./components/mariadb";
+import { Memcached } from "./components/memcached";
+import { NodePortExposure } from "./components/nodePortExposure";
+import { OpenStackChartArgs } from "./components/openstackChart";
+import { RabbitMQ } from "./components/rabbitmq";
+import { parseConfig } from "./config";
+import { CONTROL_PLANE_LABEL, ServiceName } from "./lib/charts";
+import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
+import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
+
+const config = parseConfig(pulumi.runtime.allConfig());
+const { exposure } = config;
+
+const openstackNamespace = new k8s.core.v1.Namespace("namespace", { metadata: { name: config.namespace } });
+const controlPlane = config.nodes.controlPlane.length > 0
+    ? new ControlPlaneNodes("control-plane", {
+        nodes: config.nodes.controlPlane,
+        labels: { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value, [API_NODE_LABEL.key]: API_NODE_LABEL.value },
+    })
+    : undefined;
+const apiNodeSelector: Record<string, string> = controlPlane
+    ? { [API_NODE_LABEL.key]: API_NODE_LABEL.value }
+    : { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value };
+const nodeLabels = controlPlane?.patches ?? [];
+
+const credentials = new Credentials("credentials", {});
+const chartArgs = (service: ServiceName): OpenStackChartArgs => ({
+    namespace: openstackNamespace.metadata.name,
+    source: config.charts,
+    settings: config.services[service],
+    credentials,
+    dependsOn: nodeLabels,
+});
+const apiValues = apiExposureValues(config);
+
+const mariadb = new MariaDB("mariadb", chartArgs("mariadb"));
+const rabbitmq = new RabbitMQ("rabbitmq", chartArgs("rabbitmq"));
+const memcached = new Memcached("memcached", chartArgs("memcached"));
+const keystone = new Keystone("keystone", {
+    ...chartArgs("keystone"), rabbitmq, overlay: apiValues.keystone, after: [mariadb, rabbitmq, memcached],
+});
+const horizon = new Horizon("horizon", { ...chartArgs("horizon"), overlay: apiValues.horizon, after: [keystone] });
+
+const entryNodes = controlPlane?.addresses ?? pulumi.output([]);
+const exposed = (() => {
+    switch (exposure.mode) {
+        case "clusterip":
+            return { endpoints: inClusterEndpoints(config.namespace), checks: inClusterChecks(config.namespace) };
+        case "nodeport":
+            return new NodePortExposure("nodeport", {
+                namespace: config.namespace,
+                ports: exposure.nodePort.ports,
+                externalTrafficPolicy: exposure.nodePort.externalTrafficPolicy,
+                nodes: entryNodes,
+                publicEndpoint: exposure.nodePort.publicEndpoint,
+                dependsOn: [openstackNamespace],
+            });
+        case "ingress":
+        case "hierarchical":
+            return new IngressExposure(exposure.mode, {
+                hierarchical: exposure.mode === "hierarchical",
+                namespace: config.namespace,
+                settings: exposure.ingress,
+                nodeSelector: apiNodeSelector,
+                entryNodes,
+                dependsOn: [openstackNamespace, ...nodeLabels],
+            });
+    }
+})();
+
+export const namespace = openstackNamespace.metadata.name;
+export const exposureMode = exposure.mode;
+export const releases = Object.fromEntries([mariadb, rabbitmq, memcached, keystone, horizon].map((chart) => [
+    chart.releaseName, { chart: chart.chart, version: chart.version, namespace: config.namespace },
+]));
+export const adminCredentials = pulumi.secret(keystone.admin);
+/** The nodes that run keystone and horizon, as the cluster reports them. */
+export const apiNodes = controlPlane?.addresses;
+export const endpoints = exposed.endpoints;
+export const checks = exposed.checks;
+export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : undefined;

@@ -1,0 +1,76 @@
+// How the exposure mode reaches into the keystone and horizon charts. Nothing here touches mariadb,
+// rabbitmq or memcached: switching modes must never change (or replace) a stateful release.
+import { PublicEndpoint, TacoConfig } from "../config";
+import { API_PODS, ApiServiceName } from "./charts";
+import { mergeAll, atPath, Values } from "./values";
+
+/**
+ * The program's own label for the nodes that run API pods. The charts' shared
+ * `openstack-control-plane` label is often on more nodes than the load balancer is given.
+ */
+export const API_NODE_LABEL = { key: "taco-exposure/api-node", value: "enabled" } as const;
+
+/** One pod per node: with `externalTrafficPolicy: Local` a node without one drops what it is sent. */
+export const REQUIRED_ANTI_AFFINITY = "requiredDuringSchedulingIgnoredDuringExecution";
+
+/** The public URL keystone registers in its catalog, where it differs from the chart's default. */
+export function keystonePublicEndpoint(config: TacoConfig): PublicEndpoint | undefined {
+    const { mode, nodePort, ingress } = config.exposure;
+    if (mode === "nodeport") return nodePort.publicEndpoint;
+    if ((mode === "ingress" || mode === "hierarchical") && ingress.publicDomain) {
+        const https = ingress.tls !== undefined;
+        return { scheme: https ? "https" : "http", host: `keystone.${ingress.publicDomain}`, port: https ? 443 : 80 };
+    }
+    return undefined;
+}
+
+export function pinsApiPodsToNodes(config: TacoConfig): boolean {
+    return config.exposure.mode === "nodeport" && config.exposure.nodePort.externalTrafficPolicy === "Local";
+}
+
+/** Values for keystone and horizon that depend on where and how they are exposed. */
+export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Values> {
+    const placement = (service: ApiServiceName): Values => mergeAll(
+        config.nodes.controlPlane.length > 0 ? atPath(API_PODS[service].nodeLabelsPath, {
+            node_selector_key: API_NODE_LABEL.key,
+            node_selector_value: API_NODE_LABEL.value,
+        }) : {},
+        pinsApiPodsToNodes(config) ? atPath("pod.affinity.anti.type.default", REQUIRED_ANTI_AFFINITY) : {},
+    );
+    return {
+        keystone: mergeAll(placement("keystone"), keystoneEndpointValues(keystonePublicEndpoint(config))),
+        horizon: mergeAll(placement("horizon"), horizonProxyValues(config)),
+    };
+}
+
+/**
+ * helm-toolkit's keystone_endpoint_uri_lookup reads these three for the public endpoint, falling
+ * back to `hosts`, `port.api.default` and `scheme.default`; the keys are absent from values.yaml.
+ */
+function keystoneEndpointValues(endpoint: PublicEndpoint | undefined): Values {
+    if (!endpoint) return {};
+    return {
+        endpoints: {
+            identity: {
+                host_fqdn_override: { public: endpoint.host },
+                port: { api: { public: endpoint.port } },
+                scheme: { public: endpoint.scheme },
+            },
+        },
+    };
+}
+
+/**
+ * Behind a controller that terminates TLS, Django sees plain http: without SECURE_PROXY_SSL_HEADER
+ * and the https origin in CSRF_TRUSTED_ORIGINS, horizon's login form fails its CSRF check.
+ */
+function horizonProxyValues(config: TacoConfig): Values {
+    const { mode, ingress } = config.exposure;
+    if ((mode !== "ingress" && mode !== "hierarchical") || !ingress.tls || !ingress.publicDomain) return {};
+    return atPath("conf.horizon.local_settings.config", {
+        secure_proxy_ssl_header: true,
+        csrf_trusted_origins: [`https://horizon.${ingress.publicDomain}`],
+        csrf_cookie_secure: "True",
+        session_cookie_secure: "True",
+    });
+}

@@ -1,0 +1,78 @@
+// The seam between "an ingress controller for this class, placed here" and the chart that provides
+// it. haproxy-ingress is the one implementation: openstack-helm's own tooling installs it per
+// namespace, and ingress-nginx was retired (no security fixes).
+import { IngressControllerKind } from "../config";
+import { Values } from "./values";
+
+export interface ControllerSpec {
+    /** Helm release name; also the name of the controller's objects (cluster-scoped RBAC included). */
+    releaseName: string;
+    namespace: string;
+    /** The IngressClass this controller creates and serves, and only it. */
+    className: string;
+    /** Serve Ingresses of this namespace only (`--watch-namespace`); all namespaces when unset. */
+    watchNamespace?: string;
+    /** Listen on the node's own 80/443 (the article's `host_namespace=true`). */
+    hostNetwork: boolean;
+    kind: "DaemonSet" | "Deployment";
+    /** Pods of a Deployment. */
+    replicas?: number;
+    nodeSelector: Record<string, string>;
+    /** Behind another proxy that terminates TLS: trust its X-Forwarded-Proto on the http port. */
+    behindProxy?: boolean;
+}
+
+export interface IngressControllerChart {
+    chart: string;
+    version: string;
+    repository: string;
+    values(spec: ControllerSpec): Values;
+    /** The `spec.controller` of the IngressClass the release creates. */
+    controllerName(spec: ControllerSpec): string;
+    /** The ClusterIP Service in front of the controller pods, and its http port. */
+    service(spec: ControllerSpec): { name: string; port: number };
+}
+
+/**
+ * haproxy-ingress chart 0.15.4, controller v0.15.4 with HAProxy 2.6.27 (2026-05-04), the latest
+ * 0.15 patch and the one whose values.yaml was checked. Its release notes fix the CVEs reported
+ * against the base image; no critical CVE against v0.15.4 is published by the project.
+ */
+const haproxyIngress: IngressControllerChart = {
+    chart: "haproxy-ingress",
+    version: "0.15.4",
+    repository: "https://haproxy-ingress.github.io/charts",
+    values: (spec) => ({
+        // Names every object after the release, so the Service is `<releaseName>`.
+        fullnameOverride: spec.releaseName,
+        controller: {
+            ingressClass: spec.className,
+            // The chart defaults to no IngressClass; its controller becomes
+            // haproxy-ingress.github.io/controller/<controllerClass>, so a second haproxy-ingress
+            // (another class, another controller class) never serves this one.
+            ingressClassResource: { enabled: true, default: false, controllerClass: spec.className },
+            extraArgs: {
+                ...(spec.watchNamespace ? { "watch-namespace": spec.watchNamespace } : {}),
+                // Ingress users cannot inject raw HAProxy configuration through snippets.
+                "disable-config-keywords": "*",
+            },
+            ...(spec.behindProxy ? { config: { "fronting-proxy-port": "80", forwardfor: "update" } } : {}),
+            hostNetwork: spec.hostNetwork,
+            // With host networking the pod would otherwise resolve through the node's resolv.conf.
+            dnsPolicy: spec.hostNetwork ? "ClusterFirstWithHostNet" : "ClusterFirst",
+            kind: spec.kind,
+            ...(spec.kind === "Deployment" && spec.replicas !== undefined ? { replicaCount: spec.replicas } : {}),
+            nodeSelector: spec.nodeSelector,
+            // The chart's LoadBalancer default makes Helm wait on bare metal for an address that
+            // never comes. Clients reach the pods on the nodes' own ports (hostNetwork) or, nested
+            // behind the cluster controller, through this ClusterIP.
+            service: { type: "ClusterIP" },
+        },
+    }),
+    controllerName: (spec) => `haproxy-ingress.github.io/controller/${spec.className}`,
+    service: (spec) => ({ name: spec.releaseName, port: 80 }),
+};
+
+export const INGRESS_CONTROLLER_CHARTS: Record<IngressControllerKind, IngressControllerChart> = {
+    "haproxy-ingress": haproxyIngress,
+};
