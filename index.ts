@@ -2,7 +2,7 @@
 // cluster: ClusterIP (nothing outside), NodePort, Ingress or hierarchical Ingress, by stack config.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ControlPlaneNodes } from "./components/controlPlaneNodes";
+import { ControlPlaneNodes, NodeAddress } from "./components/controlPlaneNodes";
 import { Credentials } from "./components/credentials";
 import { Horizon } from "./components/horizon";
 import { IngressExposure } from "./components/ingressExposure";
@@ -50,7 +50,7 @@ const keystone = new Keystone("keystone", {
 });
 const horizon = new Horizon("horizon", { ...chartArgs("horizon"), overlay: apiValues.horizon, after: [keystone] });
 
-const entryNodes = controlPlane?.addresses ?? pulumi.output([]);
+const entryNodes = controlPlane?.addresses ?? pulumi.output<NodeAddress[]>([]);
 const exposed = (() => {
     switch (exposure.mode) {
         case "clusterip":
@@ -83,8 +83,9 @@ export const releases = Object.fromEntries([mariadb, rabbitmq, memcached, keysto
     chart.releaseName, { chart: chart.chart, version: chart.version, namespace: config.namespace },
 ]));
 export const adminCredentials = pulumi.secret(keystone.admin);
-/** The nodes that run keystone and horizon, as the cluster reports them. */
-export const apiNodes = controlPlane?.addresses;
+/** The nodes that run keystone and horizon, as the cluster reports them (empty: any control-plane node). */
+export const apiNodes = entryNodes;
 export const endpoints = exposed.endpoints;
 export const checks = exposed.checks;
-export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : undefined;
+/** Only in nodeport mode: what to hand the external load balancer. */
+export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : [];

@@ -40,7 +40,7 @@ async function main(stack: string): Promise<void> {
         written.push(file);
     }
     const backends = run.outputs.loadBalancerBackends;
-    if (Array.isArray(backends)) {
+    if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
         written.push(file);
