@@ -60,6 +60,7 @@ const exposed = (() => {
                 namespace: config.namespace,
                 ports: exposure.nodePort.ports,
                 externalTrafficPolicy: exposure.nodePort.externalTrafficPolicy,
+                range: exposure.nodePort.range,
                 nodes: entryNodes,
                 publicEndpoint: exposure.nodePort.publicEndpoint,
                 dependsOn: [openstackNamespace],

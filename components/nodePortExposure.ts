@@ -10,6 +10,8 @@ export interface NodePortExposureArgs {
     /** Each service to open and the node port it gets. */
     ports: Partial<Record<ApiServiceName, number>>;
     externalTrafficPolicy: ExternalTrafficPolicy;
+    /** The cluster's --service-node-port-range, to warn about ports automatic allocation may take. */
+    range?: { min: number; max: number };
     /** The nodes handed to the external load balancer (with `Local`, exactly those running the pods). */
     nodes: pulumi.Input<NodeAddress[]>;
     /** The load balancer's front end for keystone, as keystone's catalog advertises it. */
@@ -47,6 +49,13 @@ export class NodePortExposure extends pulumi.ComponentResource {
     constructor(name: string, args: NodePortExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:NodePortExposure", name, {}, opts);
         const exposed = Object.entries(args.ports) as [ApiServiceName, number][];
+        if (args.range) {
+            const band = staticBand(args.range);
+            for (const [service, port] of exposed.filter(([, port]) => port > band.max)) {
+                pulumi.log.warn(`node port ${port} for ${service} lies above the static band ${band.min}-${band.max} of ${args.range.min}-${args.range.max}: `
+                    + "Services without a fixed port take ports there first and may hold it before this one is created", this);
+            }
+        }
         this.services = Object.fromEntries(exposed.map(([service, nodePort]) => {
             const pods = API_PODS[service];
             return [service, new k8s.core.v1.Service(`${service}-nodeport`, {
@@ -84,6 +93,15 @@ export class NodePortExposure extends pulumi.ComponentResource {
         ]));
         this.registerOutputs({ loadBalancerBackends: this.loadBalancerBackends, endpoints: this.endpoints, checks: this.checks });
     }
+}
+
+/**
+ * Kubernetes 1.27+ (KEP-3668) hands out node ports automatically from the upper part of the range
+ * first and keeps a lower "static" band, min(max(16, size/32), 128) ports long, for fixed ports.
+ */
+export function staticBand(range: { min: number; max: number }): { min: number; max: number } {
+    const size = range.max - range.min + 1;
+    return { min: range.min, max: range.min + Math.min(Math.max(16, Math.floor(size / 32)), 128) - 1 };
 }
 
 function selectorText(service: ApiServiceName): string {

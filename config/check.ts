@@ -37,6 +37,12 @@ export function object(key: string, value: unknown, allowed: readonly string[]):
     return value;
 }
 
+/** An object with any keys (raw chart values). */
+export function anyObject(key: string, value: unknown): Raw {
+    if (!isPlainObject(value)) throw new ConfigError(key, value, "expected an object (a YAML mapping)");
+    return value;
+}
+
 export function optionalObject(key: string, value: unknown, allowed: readonly string[]): Raw {
     return value === undefined || value === null ? {} : object(key, value, allowed);
 }

@@ -3,8 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    API_SERVICES, ApiServiceName, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
-    SERVICE_NAMES, ServiceName,
+    API_PODS, API_SERVICES, ApiServiceName, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
+    REPLICAS_PATH, SERVICE_NAMES, ServiceName,
 } from "../lib/charts";
 import * as check from "./check";
 import { ConfigError, DNS_LABEL, DNS_SUBDOMAIN, Raw } from "./check";
@@ -172,10 +172,34 @@ function parseServices(value: unknown, exposure: ExposureSettings, controlPlane:
                 : check.string(`${key}.version`, raw.version, VERSION, "an exact chart version such as 2026.1.4+0ee5adeff"),
             replicas: apiReplicas(name, raw.replicas, exposure, controlPlane),
             persistence: hasVolume ? parsePersistence(`${key}.persistence`, raw.persistence) : undefined,
-            values: raw.values === undefined ? {} : check.object(`${key}.values`, raw.values, Object.keys(raw.values as object)),
+            values: raw.values === undefined ? {} : rawValues(name, raw.values, pinsApiPods(name, exposure)),
         };
     }
     return services;
+}
+
+/**
+ * The raw values escape hatch, minus the paths the program owns: replica counts (keystone's
+ * transport URL lists rabbitmq pod by pod) and, where pods are pinned to nodes, their placement.
+ */
+function rawValues(name: ServiceName, value: unknown, pinned: boolean): Values {
+    const key = `taco:services.${name}.values`;
+    const values = check.anyObject(key, value);
+    const owned: [string, string][] = [[REPLICAS_PATH[name], `set taco:services.${name}.replicas instead`]];
+    if (pinned) {
+        const why = "with nodeport and externalTrafficPolicy Local the program places these pods, one per taco:nodes.controlPlane node";
+        owned.push([API_PODS[name as ApiServiceName].nodeLabelsPath, why], ["pod.affinity.anti.type", why]);
+    }
+    for (const [dotted, why] of owned) {
+        const found = dotted.split(".").reduce<unknown>((node, part) => check.isPlainObject(node) ? node[part] : undefined, values);
+        if (found !== undefined) throw new ConfigError(`${key}.${dotted}`, found, `not allowed here: ${why}`);
+    }
+    return values;
+}
+
+function pinsApiPods(name: ServiceName, exposure: ExposureSettings): boolean {
+    return exposure.mode === "nodeport" && exposure.nodePort.externalTrafficPolicy === "Local"
+        && (API_SERVICES as readonly string[]).includes(name);
 }
 
 /**
@@ -185,9 +209,7 @@ function parseServices(value: unknown, exposure: ExposureSettings, controlPlane:
 function apiReplicas(name: ServiceName, value: unknown, exposure: ExposureSettings, controlPlane: string[]): number {
     const key = `taco:services.${name}.replicas`;
     const given = value === undefined ? undefined : check.integer(key, value, 0, 1000);
-    const pinned = exposure.mode === "nodeport" && exposure.nodePort.externalTrafficPolicy === "Local"
-        && (API_SERVICES as readonly string[]).includes(name);
-    if (!pinned) return given ?? DEFAULTS.replicas[name];
+    if (!pinsApiPods(name, exposure)) return given ?? DEFAULTS.replicas[name];
     if (given !== undefined && given !== controlPlane.length) {
         throw new ConfigError(key, given,
             `with taco:exposure.mode nodeport and externalTrafficPolicy Local it must equal the number of taco:nodes.controlPlane (${controlPlane.length}), one pod per node; leave it out to have it set`);
