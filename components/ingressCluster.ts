@@ -34,6 +34,7 @@ export class IngressCluster extends IngressController {
             kind: "DaemonSet",
             nodeSelector: args.nodeSelector,
         }, opts);
+        // Its backend is the upstream controller's Service, in a namespace that must exist first.
         const upstream = args.upstream.service;
         const publicWildcard = args.publicDomain ? `*.${args.publicDomain}` : undefined;
         this.hosts = [`*.${upstream.namespace}.svc.cluster.local`, ...(publicWildcard ? [publicWildcard] : [])];
@@ -49,7 +50,7 @@ export class IngressCluster extends IngressController {
                 rules: rulesFor(this.hosts, upstream),
                 ...(args.tls && publicWildcard ? { tls: [{ hosts: [publicWildcard], secretName: args.tls.secretName }] } : {}),
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [args.upstream.release] });
         this.registerOutputs({ release: this.release, className: this.className, hosts: this.hosts });
     }
 }
