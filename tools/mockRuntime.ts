@@ -91,9 +91,13 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
     };
 
     pulumi.runtime.setAllConfig(options.config);
-    const program = options.program ?? PROGRAM;
-    delete require.cache[require.resolve(program)];
+    const program = require.resolve(options.program ?? PROGRAM);
+    delete require.cache[program];
     await pulumi.runtime.runInPulumiStack(async () => require(program));
+    // Each run loads the program afresh; Node would otherwise keep every earlier copy (and all
+    // it registered) reachable as a child of this module.
+    delete require.cache[program];
+    module.children.splice(0, module.children.length, ...module.children.filter((child) => child.id !== program));
     // Marked @internal in the SDK's types, but it is how the SDK itself waits for the last registrations.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     return { resources, outputs };
