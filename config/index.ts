@@ -132,7 +132,7 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
         : check.string("taco:namespace", values.namespace, DNS_LABEL, "a DNS label (lower-case letters, digits, '-')");
     const nodes = parseNodes(values.nodes);
     const exposure = parseExposure(values.exposure);
-    if (exposure.mode === "nodeport" && exposure.nodePort.externalTrafficPolicy === "Local" && nodes.controlPlane.length === 0) {
+    if (pinsApiPodsToNodes(exposure) && nodes.controlPlane.length === 0) {
         throw new ConfigError("taco:nodes.controlPlane", undefined,
             "required in nodeport mode with externalTrafficPolicy Local: the nodes handed to the load balancer, each of which must run a keystone and a horizon pod");
     }
@@ -197,15 +197,19 @@ function rawValues(name: ServiceName, value: unknown, pinned: boolean): Values {
     return values;
 }
 
-function pinsApiPods(name: ServiceName, exposure: ExposureSettings): boolean {
-    return exposure.mode === "nodeport" && exposure.nodePort.externalTrafficPolicy === "Local"
-        && (API_SERVICES as readonly string[]).includes(name);
+/**
+ * With nodeport and `externalTrafficPolicy: Local` a node handed to the load balancer answers only
+ * from a pod of its own, so keystone and horizon run exactly one pod on each control-plane node.
+ */
+export function pinsApiPodsToNodes(exposure: ExposureSettings): boolean {
+    return exposure.mode === "nodeport" && exposure.nodePort.externalTrafficPolicy === "Local";
 }
 
-/**
- * With `externalTrafficPolicy: Local` a node handed to the load balancer answers only from a pod of
- * its own, so keystone and horizon run exactly one pod on each control-plane node.
- */
+function pinsApiPods(name: ServiceName, exposure: ExposureSettings): boolean {
+    return pinsApiPodsToNodes(exposure) && (API_SERVICES as readonly string[]).includes(name);
+}
+
+/** Replicas as given or defaulted; keystone's and horizon's follow the nodes where pods are pinned. */
 function apiReplicas(name: ServiceName, value: unknown, exposure: ExposureSettings, controlPlane: string[]): number {
     const key = `taco:services.${name}.replicas`;
     const given = value === undefined ? undefined : check.integer(key, value, 0, 1000);

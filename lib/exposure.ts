@@ -1,6 +1,6 @@
 // How the exposure mode reaches into the keystone and horizon charts. Nothing here touches mariadb,
 // rabbitmq or memcached: switching modes must never change (or replace) a stateful release.
-import { PublicEndpoint, TacoConfig } from "../config";
+import { pinsApiPodsToNodes, PublicEndpoint, TacoConfig } from "../config";
 import { API_PODS, ApiServiceName } from "./charts";
 import { mergeAll, atPath, Values } from "./values";
 
@@ -24,10 +24,6 @@ export function keystonePublicEndpoint(config: TacoConfig): PublicEndpoint | und
     return undefined;
 }
 
-export function pinsApiPodsToNodes(config: TacoConfig): boolean {
-    return config.exposure.mode === "nodeport" && config.exposure.nodePort.externalTrafficPolicy === "Local";
-}
-
 /** Values for keystone and horizon that depend on where and how they are exposed. */
 export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Values> {
     const placement = (service: ApiServiceName): Values => mergeAll(
@@ -35,7 +31,7 @@ export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Va
             node_selector_key: API_NODE_LABEL.key,
             node_selector_value: API_NODE_LABEL.value,
         }) : {},
-        pinsApiPodsToNodes(config) ? atPath("pod.affinity.anti.type.default", REQUIRED_ANTI_AFFINITY) : {},
+        pinsApiPodsToNodes(config.exposure) ? atPath("pod.affinity.anti.type.default", REQUIRED_ANTI_AFFINITY) : {},
     );
     return {
         keystone: mergeAll(placement("keystone"), keystoneEndpointValues(keystonePublicEndpoint(config))),
