@@ -18,7 +18,7 @@ export interface ControllerSpec {
     /** Pods of a Deployment. */
     replicas?: number;
     nodeSelector: Record<string, string>;
-    /** Behind another proxy that terminates TLS: trust its X-Forwarded-Proto on the http port. */
+    /** Behind another proxy that may terminate TLS: pass its X-Forwarded-Proto and -For through. */
     behindProxy?: boolean;
 }
 
@@ -32,6 +32,15 @@ export interface IngressControllerChart {
     /** The ClusterIP Service in front of the controller pods, and its http port. */
     service(spec: ControllerSpec): { name: string; port: number };
 }
+
+/**
+ * haproxy-ingress overwrites X-Forwarded-Proto with `http` on every plain-http request, which would
+ * tell horizon a TLS client of the cluster controller came over http (its CSRF check then fails).
+ * A fronting-proxy port shared with the http port and `use-forwarded-proto: false` makes it pass
+ * the header on as received, without redirecting requests whose header says http (haproxy.tmpl,
+ * v0.15.4); `forwardfor: update` keeps the client address the outer controller recorded.
+ */
+const FRONTED_BY_PROXY = { "fronting-proxy-port": "80", "use-forwarded-proto": "false", forwardfor: "update" };
 
 /**
  * haproxy-ingress chart 0.15.4, controller v0.15.4 with HAProxy 2.6.27 (2026-05-04), the latest
@@ -56,7 +65,7 @@ const haproxyIngress: IngressControllerChart = {
                 // Ingress users cannot inject raw HAProxy configuration through snippets.
                 "disable-config-keywords": "*",
             },
-            ...(spec.behindProxy ? { config: { "fronting-proxy-port": "80", forwardfor: "update" } } : {}),
+            ...(spec.behindProxy ? { config: FRONTED_BY_PROXY } : {}),
             hostNetwork: spec.hostNetwork,
             // With host networking the pod would otherwise resolve through the node's resolv.conf.
             dnsPolicy: spec.hostNetwork ? "ClusterFirstWithHostNet" : "ClusterFirst",

@@ -729,3 +729,19 @@ describe("stack files", () => {
         assert.strictEqual(r.values("keystone").endpoints.identity.host_fqdn_override.public, `keystone.${domain}`);
     });
 });
+
+describe("the namespace controller nested behind the cluster controller", () => {
+    // haproxy-ingress rewrites X-Forwarded-Proto to `http` on plain-http requests unless a
+    // fronting-proxy port shares the http port; with `use-forwarded-proto: true` it would instead
+    // redirect every request whose header says http (haproxy.tmpl, v0.15.4).
+    const config = (r: Run) => r.values("ingress-openstack").controller.config as Record<string, string> | undefined;
+
+    it("passes the cluster controller's X-Forwarded-Proto and -For on as received", async () => {
+        const nested = config(await run(exposure("hierarchical", { publicDomain: DOMAIN, tls: { secretName: "wildcard-tls" } })));
+        assert.deepStrictEqual(nested, { "fronting-proxy-port": "80", "use-forwarded-proto": "false", forwardfor: "update" });
+    });
+
+    it("keeps haproxy-ingress's own header handling where it faces clients itself", async () => {
+        assert.strictEqual(config(await run(exposure("ingress", { publicDomain: DOMAIN, tls: { secretName: "wildcard-tls" } }))), undefined);
+    });
+});
