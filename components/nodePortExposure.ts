@@ -11,7 +11,7 @@ export interface NodePortExposureArgs {
     ports: Partial<Record<ApiServiceName, number>>;
     externalTrafficPolicy: ExternalTrafficPolicy;
     /** The cluster's --service-node-port-range, to warn about ports automatic allocation may take. */
-    range?: { min: number; max: number };
+    range: { min: number; max: number };
     /** The nodes handed to the external load balancer (with `Local`, exactly those running the pods). */
     nodes: pulumi.Input<NodeAddress[]>;
     /** The load balancer's front end for keystone, as keystone's catalog advertises it. */
@@ -49,12 +49,10 @@ export class NodePortExposure extends pulumi.ComponentResource {
     constructor(name: string, args: NodePortExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:NodePortExposure", name, {}, opts);
         const exposed = Object.entries(args.ports) as [ApiServiceName, number][];
-        if (args.range) {
-            const band = staticBand(args.range);
-            for (const [service, port] of exposed.filter(([, port]) => port > band.max)) {
-                pulumi.log.warn(`node port ${port} for ${service} lies above the static band ${band.min}-${band.max} of ${args.range.min}-${args.range.max}: `
-                    + "Services without a fixed port take ports there first and may hold it before this one is created", this);
-            }
+        const band = staticBand(args.range);
+        for (const [service, port] of exposed.filter(([, port]) => port > band.max)) {
+            pulumi.log.warn(`node port ${port} for ${service} lies above the static band ${band.min}-${band.max} of ${args.range.min}-${args.range.max}: `
+                + "Services without a fixed port take ports there first and may hold it before this one is created", this);
         }
         this.services = Object.fromEntries(exposed.map(([service, nodePort]) => {
             const pods = API_PODS[service];

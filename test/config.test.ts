@@ -7,13 +7,14 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PINNED_CHART_VERSIONS, SERVICE_NAMES } from "../lib/charts";
+import { waitForRegistrations } from "../tools/mockRuntime";
 import { failure, LAB_NODES, run, Run, StackValues } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 /** URNs the mock monitor of the latest run registered, the stack itself left out. */
 async function registeredByLastRun(): Promise<string[]> {
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRegistrations();
     const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
     return [...monitor.getRegisteredResources().keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
 }

@@ -5,8 +5,9 @@ describe("the mock harness", () => {
     it("runs the program more than once in one process, each run on its own config", async () => {
         const first = await run({ "taco:namespace": "first" });
         const second = await run({ "taco:namespace": "second" });
-        assert.strictEqual(first.get("core/v1:Namespace", "namespace").inputs.metadata && (first.get("core/v1:Namespace", "namespace").inputs.metadata as any).name, "first");
-        assert.strictEqual((second.get("core/v1:Namespace", "namespace").inputs.metadata as any).name, "second");
+        const namespaceOf = (r: typeof first) => (r.get("core/v1:Namespace", "namespace").inputs.metadata as { name: string }).name;
+        assert.strictEqual(namespaceOf(first), "first");
+        assert.strictEqual(namespaceOf(second), "second");
         assert.strictEqual(first.resources.length, second.resources.length);
     });
 

@@ -98,9 +98,14 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
     // it registered) reachable as a child of this module.
     delete require.cache[program];
     module.children.splice(0, module.children.length, ...module.children.filter((child) => child.id !== program));
-    // Marked @internal in the SDK's types, but it is how the SDK itself waits for the last registrations.
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRegistrations();
     return { resources, outputs };
+}
+
+/** Waits until the runtime has sent every pending registration to the (mock) monitor. */
+export function waitForRegistrations(): Promise<void> {
+    // Marked @internal in the SDK's types, but it is how the SDK itself waits for the last registrations.
+    return (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 export function isSecret(value: unknown): value is { value: unknown } {
