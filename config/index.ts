@@ -81,13 +81,69 @@ export interface ExposureSettings {
     mode: ExposureMode;
     nodePort: NodePortSettings;
     ingress: IngressSettings;
+    /** The entry point's stable address (ingress and hierarchical modes only). */
+    vip: VipSettings;
 }
+
+/** A Kubernetes core/v1 Toleration. */
+export interface Toleration {
+    key?: string;
+    operator?: "Exists" | "Equal";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    tolerationSeconds?: number;
+}
+
+export interface NodesSettings {
+    controlPlane: string[];
+    /** Applied to every pod the program places on the control-plane nodes. */
+    tolerations: Toleration[];
+}
+
+export const VIP_MODES = ["none", "interface", "l2", "routed"] as const;
+export type VipMode = (typeof VIP_MODES)[number];
+
+/** BFD timers in milliseconds (MetalLB BFDProfile units). */
+export interface BfdSettings {
+    receiveInterval: number;
+    transmitInterval: number;
+    detectMultiplier: number;
+}
+
+export interface BgpPeer {
+    address: string;
+    asn: number;
+}
+
+export interface BgpSettings {
+    speaker: "metallb" | "calico";
+    /** The nodes' AS. */
+    myASN: number;
+    /** The upstream routers. */
+    peers: BgpPeer[];
+    /** BGP hold time in seconds (keepalive is a third of it). */
+    holdTime: number;
+    bfd?: BfdSettings;
+    /** The nodes' subnet (CIDR), for the router's `bgp listen range`; the plan never knows node addresses. */
+    nodeSubnet?: string;
+}
+
+export interface MetalLbSettings {
+    /** False when the cluster already runs MetalLB. */
+    install: boolean;
+}
+
+export type VipSettings =
+    | { mode: "none" }
+    | { mode: "interface"; address: string; interface: string; tolerationSeconds: number }
+    | { mode: "l2"; address: string; interface?: string; tolerationSeconds: number; metallb: MetalLbSettings }
+    | { mode: "routed"; address: string; bgp: BgpSettings; metallb: MetalLbSettings };
 
 export interface TacoConfig {
     namespace: string;
     charts: ChartSource;
     services: Record<ServiceName, ServiceSettings>;
-    nodes: { controlPlane: string[] };
+    nodes: NodesSettings;
     exposure: ExposureSettings;
 }
 
@@ -107,6 +163,9 @@ export const DEFAULTS = {
     ingressController: "haproxy-ingress" as IngressControllerKind,
     ingressClassName: "ingress-openstack",
     clusterIngressClassName: "ingress-cluster",
+    /** Instead of the 300 s Kubernetes adds for unreachable and not-ready nodes. */
+    vipTolerationSeconds: 30,
+    bgpHoldTime: 9,
 };
 
 const VERSION = /^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
@@ -149,14 +208,16 @@ function parseJson(key: string, text: string): unknown {
     }
 }
 
-function parseNodes(value: unknown): { controlPlane: string[] } {
-    const nodes = check.optionalObject("taco:nodes", value, ["controlPlane"]);
-    if (nodes.controlPlane === undefined) return { controlPlane: [] };
+function parseNodes(value: unknown): NodesSettings {
+    const nodes = check.optionalObject("taco:nodes", value, ["controlPlane", "tolerations"]);
+    // Interim: taken as given until the config schema (issue 8) validates it.
+    const tolerations = (nodes.tolerations ?? []) as Toleration[];
+    if (nodes.controlPlane === undefined) return { controlPlane: [], tolerations };
     const controlPlane = check.stringList("taco:nodes.controlPlane", nodes.controlPlane, DNS_SUBDOMAIN, "node names");
     if (controlPlane.length === 0) {
         throw new ConfigError("taco:nodes.controlPlane", controlPlane, "expected at least one node name, or leave the key out");
     }
-    return { controlPlane };
+    return { controlPlane, tolerations };
 }
 
 function parseServices(value: unknown, exposure: ExposureSettings, controlPlane: string[]): Record<ServiceName, ServiceSettings> {
@@ -263,9 +324,24 @@ function parseCharts(value: unknown, projectDir: string, services: Record<Servic
 }
 
 function parseExposure(value: unknown): ExposureSettings {
-    const raw = check.optionalObject("taco:exposure", value, ["mode", "nodePort", "ingress"]);
+    const raw = check.optionalObject("taco:exposure", value, ["mode", "nodePort", "ingress", "vip"]);
     const mode = raw.mode === undefined ? DEFAULTS.exposureMode : check.oneOf("taco:exposure.mode", raw.mode, EXPOSURE_MODES);
-    return { mode, nodePort: parseNodePort(raw.nodePort, mode === "nodeport"), ingress: parseIngress(raw.ingress) };
+    return { mode, nodePort: parseNodePort(raw.nodePort, mode === "nodeport"), ingress: parseIngress(raw.ingress), vip: interimVip(raw.vip) };
+}
+
+/** Interim: defaults filled in, nothing validated, until the config schema (issue 8) does it. */
+function interimVip(value: unknown): VipSettings {
+    const raw = (value ?? { mode: "none" }) as Record<string, any>;
+    switch (raw.mode) {
+        case "interface":
+            return { tolerationSeconds: DEFAULTS.vipTolerationSeconds, ...raw } as VipSettings;
+        case "l2":
+            return { tolerationSeconds: DEFAULTS.vipTolerationSeconds, ...raw, metallb: { install: true, ...raw.metallb } } as VipSettings;
+        case "routed":
+            return { ...raw, bgp: { speaker: "metallb", holdTime: DEFAULTS.bgpHoldTime, ...raw.bgp }, metallb: { install: true, ...raw.metallb } } as VipSettings;
+        default:
+            return { mode: "none" };
+    }
 }
 
 function parseNodePort(value: unknown, active: boolean): NodePortSettings {
