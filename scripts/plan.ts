@@ -1,18 +1,22 @@
 // Offline plan: runs the program under the mock runtime with a stack's config and prints what
 // `pulumi preview` would register, without a cluster or credentials.
-//   npm run plan -- <stack>
+//   npm run plan -- <stack> [--node-addresses <file.yaml>]
+// --node-addresses gives the nodes' InternalIPs (`ctrl-1: 10.0.0.11`, one per line) as the cluster
+// would report them after a real `up`, so the HAProxy file pins servers to addresses, not names.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../config";
+import { ConfigError, parseConfig } from "../config";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
-import { readStackConfig } from "../tools/stackConfig";
+import { nodeReadState, readNodeAddresses, readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
-async function main(stack: string): Promise<void> {
-    const run = await runStack({ stack, config: readStackConfig(stack) });
+async function main(stack: string, nodeAddresses?: string): Promise<void> {
+    const config = readStackConfig(stack);
+    const readState = nodeAddresses ? nodeReadState(readNodeAddresses(nodeAddresses)) : undefined;
+    const run = await runStack({ stack, config, readState });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -42,7 +46,8 @@ async function main(stack: string): Promise<void> {
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
-        fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
+        const { publicEndpoint } = parseConfig(config).exposure.nodePort ?? {};
+        fs.writeFileSync(file, renderHaproxyBackends(backends, stack, { publicEndpoint }));
         written.push(file);
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
@@ -83,12 +88,12 @@ function indent(text: string, prefix: string): string {
     return text.trimEnd().split("\n").map((line) => prefix + line).join("\n");
 }
 
-const stack = process.argv[2];
-if (!stack) {
-    console.error("usage: npm run plan -- <stack>   (reads Pulumi.<stack>.yaml)");
+const [stack, flag, nodeAddresses, ...rest] = process.argv.slice(2);
+if (!stack || stack.startsWith("-") || (flag !== undefined && (flag !== "--node-addresses" || !nodeAddresses)) || rest.length > 0) {
+    console.error("usage: npm run plan -- <stack> [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
     process.exit(2);
 }
-main(stack).catch((error: unknown) => {
+main(stack, nodeAddresses).catch((error: unknown) => {
     console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
     process.exit(1);
 });

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
-import { readStackConfig } from "../tools/stackConfig";
+import { nodeReadState, readStackConfig } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -40,12 +40,6 @@ export async function run(values: StackValues = {}, options: { stack?: string; n
 
 export async function runStackFile(stack: string): Promise<Run> {
     return wrap(await runStack({ stack, config: readStackConfig(stack) }));
-}
-
-function nodeReadState(ips: Record<string, string>) {
-    return (type: string, id: string) => type === "kubernetes:core/v1:Node" && ips[id]
-        ? { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ips[id] }] } }
-        : undefined;
 }
 
 export const unwrap = (value: unknown) => revealOrMask(value, (secret) => secret);
