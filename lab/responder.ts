@@ -7,7 +7,8 @@ const [name, ...ports] = process.argv.slice(2);
 for (const port of ports.map(Number)) {
     const server = http.createServer((request, response) => {
         const hold = Number(new URL(request.url ?? "/", "http://x").searchParams.get("hold") ?? 0);
-        setTimeout(() => response.writeHead(200, { "content-type": "text/plain" }).end(`${name}\n`), hold);
+        const body = `${name}\n`;
+        setTimeout(() => response.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) }).end(body), hold);
     });
     server.keepAliveTimeout = 600_000;
     server.listen(port, () => console.log(`listening ${port}`));
