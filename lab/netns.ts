@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
+import type { ProbeReport } from "./prober";
 
 /** Every lab namespace is named `tacolab-<pid>-<name>`, so runs never collide and leftovers are ours. */
 const PREFIX = "tacolab-";
@@ -153,6 +154,23 @@ export class Lab {
             fs.writeFileSync(file, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
         }
         return [process.execPath, file];
+    }
+
+    /**
+     * Starts the prober (lab/prober.ts) in namespace `ns`; `stop()` ends it and returns its report.
+     * `path` is the HTTP request path; see prober.ts for what it measures.
+     */
+    probe(ns: string, target: { host: string; port: number; path: string }, settings: { intervalMs: number; flows: number; timeoutMs: number }) {
+        const prober = this.start(`${ns}/prober`, ns, [...this.script("prober"), target.host, String(target.port), target.path,
+            String(settings.intervalMs), String(settings.flows), String(settings.timeoutMs)]);
+        return {
+            stop: async (): Promise<ProbeReport> => {
+                await this.stop(prober, "SIGTERM");
+                const last = prober.lines.filter((line) => line.text.startsWith("{")).pop();
+                if (!last) throw new Error(`the prober printed no report:\n${prober.lines.map((line) => line.text).join("\n")}`);
+                return JSON.parse(last.text) as ProbeReport;
+            },
+        };
     }
 
     file(name: string, text: string): string {

@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { Frr, speakerConf } from "./frr";
 import { Lab, median, now, printTable, sleep } from "./netns";
-import type { ProbeReport } from "./prober";
 import type { VipSpec } from "./spec";
 
 /** A new connection every 10 ms, each failed when unanswered after 500 ms; 24 long-lived flows. */
@@ -217,16 +216,13 @@ async function waitForTraffic(lab: Lab, spec: VipSpec, limitMs: number): Promise
 }
 
 async function measure(lab: Lab, spec: VipSpec, fault: string, node: string | undefined, inject: () => Promise<string | void>, checked: boolean): Promise<Phase> {
-    const prober = lab.start("c/prober", "c", [...lab.script("prober"), spec.address, "80", "/", String(PROBE.intervalMs), String(PROBE.flows), String(PROBE.timeoutMs)]);
+    const prober = lab.probe("c", { host: spec.address, port: 80, path: "/" }, PROBE);
     await sleep(WARMUP_MS);
     const faultAt = now();
     const note = await inject();
     await sleep(AFTER_MS);
     const end = now();
-    await lab.stop(prober, "SIGTERM");
-    const last = prober.lines.filter((line) => line.text.startsWith("{")).pop();
-    if (!last) throw new Error(`prober printed no report: ${prober.lines.map((line) => line.text).join("\n")}`);
-    const report = JSON.parse(last.text) as ProbeReport;
+    const report = await prober.stop();
     const decided = report.probes.filter(([start, , answer]) => answer !== "" && start >= faultAt - WARMUP_MS + 200);
     const failures = decided.filter(([start, ms]) => ms < 0 && start >= faultAt - PROBE.timeoutMs);
     const outageMs = failures.length === 0 ? 0 : failures[failures.length - 1][0] - failures[0][0] + PROBE.intervalMs;

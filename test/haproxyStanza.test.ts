@@ -52,12 +52,14 @@ describe("the HAProxy configuration for nodeport mode", () => {
         assert.match(cfg, /^# Servers: by the InternalIP/m);
     });
 
-    it("drains: health checks with the stated timers, redispatch, retries, sessions shut on mark-down", () => {
+    it("drains: health checks with the stated timers, redispatch, retries, an explicit on-marked-down choice", () => {
         const defaults = section(render(byName), "defaults");
         assert.ok(defaults.includes(`default-server inter ${HEALTH_CHECK.inter}s fastinter ${HEALTH_CHECK.fastinter * 1000}ms fall ${HEALTH_CHECK.fall} rise ${HEALTH_CHECK.rise}`), defaults.join("\n"));
         assert.ok(defaults.includes("option redispatch 1"));
         assert.ok(defaults.some((line) => /^retries [1-9]$/.test(line)));
-        assert.ok(defaults.includes("default-server on-marked-down shutdown-sessions"));
+        // The explicit choice: sessions are kept when a server is marked down (see the file's comment).
+        assert.ok(!defaults.some((line) => line.includes("on-marked-down")));
+        assert.match(render(byName), /# on-marked-down is left at its default \(sessions kept\), deliberately/);
         // No `timeout check`: HAProxy then bounds a whole check by inter, which the bound relies on.
         assert.ok(!defaults.some((line) => line.startsWith("timeout check")));
     });
@@ -74,11 +76,14 @@ describe("the HAProxy configuration for nodeport mode", () => {
             ["bind :80", "bind :8443 ssl crt /etc/haproxy/certs/taco.pem"]);
     });
 
-    it("outputs failoverBound: the next check, fall checks timing out after inter, fastinter between", () => {
+    it("outputs failoverBound: the next check, fall checks timing out after inter, fastinter between, slack", () => {
         const bound = byName.plainOutputs().failoverBound;
         const { inter, fastinter, fall } = HEALTH_CHECK;
-        assert.strictEqual(bound.seconds, inter + fall * inter + (fall - 1) * fastinter);
-        assert.deepStrictEqual(bound.terms.map((term: { seconds: number }) => term.seconds), [inter, fall * inter, (fall - 1) * fastinter]);
+        const seconds = bound.terms.map((term: { seconds: number }) => term.seconds);
+        assert.deepStrictEqual(seconds.slice(0, 3), [inter, fall * inter, (fall - 1) * fastinter]);
+        assert.strictEqual(seconds.length, 4, "and a small slack term");
+        assert.ok(seconds[3] > 0 && seconds[3] <= 0.5, `slack ${seconds[3]} s`);
+        assert.strictEqual(bound.seconds, Number(seconds.reduce((a: number, b: number) => a + b, 0).toFixed(3)));
         assert.match(bound.derivation, new RegExp(`= ${bound.seconds} s$`));
     });
 
