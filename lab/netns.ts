@@ -203,13 +203,19 @@ function deleteNamespace(ns: string): void {
     spawnSync("ip", ["netns", "del", ns]);
 }
 
-/** Namespaces of earlier lab runs whose process is gone (killed with SIGKILL): remove them. */
+/**
+ * What earlier lab runs left behind when killed with SIGKILL (no cleanup could run; the daemons
+ * that drop privileges, like FRR's, also lose the parent-death signal): their namespaces, with
+ * whatever still runs inside, and their files. Only runs whose process is gone.
+ */
 function sweepLeftovers(): void {
+    const deadRun = (name: string) => {
+        const pid = Number(name.slice(PREFIX.length).split("-")[0]);
+        return name.startsWith(PREFIX) && Number.isInteger(pid) && pid > 0 && !isAlive(pid);
+    };
     const names = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").map((line) => line.split(" ")[0]);
-    for (const ns of names.filter((name) => name.startsWith(PREFIX))) {
-        const pid = Number(ns.slice(PREFIX.length).split("-")[0]);
-        if (Number.isInteger(pid) && !isAlive(pid)) deleteNamespace(ns);
-    }
+    for (const ns of names.filter(deadRun)) deleteNamespace(ns);
+    for (const dir of fs.readdirSync(os.tmpdir()).filter(deadRun)) fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -89,12 +89,13 @@ export async function vipLab(spec: VipSpec, options: VipLabOptions): Promise<boo
 type Runner = (fault: string, node: string | undefined, inject: () => Promise<string | void>, checked?: boolean) => Promise<void>;
 
 async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], options: VipLabOptions, run: Runner): Promise<void> {
-    if (!spec.speaker || !spec.routerConf) throw new Error("routed mode needs the BGPPeer/BFDProfile and the router's frr.conf");
+    const speaker = spec.speaker;
+    if (!speaker || !spec.routerConf) throw new Error("routed mode needs the BGPPeer/BFDProfile and the router's frr.conf");
     const router = new Frr(lab, "r", spec.routerConf);
     await router.start();
     const speakers = nodeNs.map((ns, i) => {
         lab.sh(ns, `ip addr add ${spec.address}/32 dev lo`);
-        return new Frr(lab, ns, speakerConf(spec.nodes[i], spec.speaker!, spec.address));
+        return new Frr(lab, ns, speakerConf(spec.nodes[i], speaker, spec.address));
     });
     await Promise.all(speakers.map((speaker) => speaker.start()));
     const nextHops = () => {
@@ -103,11 +104,21 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
     };
     const waitFor = (what: string, limitMs: number, test: (hops: string[]) => boolean) =>
         lab.until(`router: ${what}`, limitMs, () => test(nextHops()), 20);
+    // A fault must find BFD up on every session, or detection falls back to the hold time.
+    const bfdUp = () => {
+        if (!speaker.bfd) return true;
+        const peers = JSON.parse(router.vtysh("show bfd peers json") || "[]") as { peer: string; status: string }[];
+        return net.nodes.every((address) => peers.some((peer) => peer.peer === address && peer.status === "up"));
+    };
+    const restored = async (i: number) => {
+        await waitFor(`${spec.nodes[i]} back`, 60_000, (hops) => hops.length === net.nodes.length);
+        await lab.until("BFD up with every node", 30_000, bfdUp, 50);
+    };
     await waitFor("ECMP route over every node", 60_000, (hops) => hops.length === net.nodes.length);
-    console.log(`router: ${spec.address}/32 over ${net.nodes.length} next hops; BFD: ${router.vtysh("show bfd peers brief").split("\n").filter((line) => /up/.test(line)).length} sessions up`);
+    await lab.until("BFD up with every node", 30_000, bfdUp, 50);
+    console.log(`router: ${spec.address}/32 over ${net.nodes.length} next hops${speaker.bfd ? ", BFD up with every node" : ", no BFD"}`);
 
     const withdrawn = (i: number) => waitFor(`${spec.nodes[i]} withdrawn`, 30_000, (hops) => !hops.includes(net.nodes[i]));
-    const restored = (i: number) => waitFor(`${spec.nodes[i]} back`, 60_000, (hops) => hops.length === net.nodes.length);
     for (let rep = 0; rep < options.repeat; rep++) {
         const i = rep % nodeNs.length;
         const node = spec.nodes[i];
