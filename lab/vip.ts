@@ -18,7 +18,7 @@ interface Phase {
     fault: string;
     /** The node the fault hits (its flows are expected to break), if any. */
     node?: string;
-    /** Outage for new connections: first to last failed probe, plus one interval (ms). */
+    /** Outage for new connections: from the fault to the last failed probe, plus one interval (ms). */
     outageMs: number;
     failedProbes: number;
     probes: number;
@@ -118,7 +118,11 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
     await lab.until("BFD up with every node", 30_000, bfdUp, 50);
     console.log(`router: ${spec.address}/32 over ${net.nodes.length} next hops${speaker.bfd ? ", BFD up with every node" : ", no BFD"}`);
 
-    const withdrawn = (i: number) => waitFor(`${spec.nodes[i]} withdrawn`, 30_000, (hops) => !hops.includes(net.nodes[i]));
+    const withdrawn = async (i: number) => {
+        const from = now();
+        await waitFor(`${spec.nodes[i]} withdrawn`, 30_000, (hops) => !hops.includes(net.nodes[i]));
+        return `router withdrew the next hop after ${Math.round(now() - from)} ms`;
+    };
     for (let rep = 0; rep < options.repeat; rep++) {
         const i = rep % nodeNs.length;
         const node = spec.nodes[i];
@@ -126,7 +130,7 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
             const fault = signal === "SIGTERM" ? "FRR stopped (SIGTERM)" : "FRR killed (SIGKILL bgpd, bfdd, zebra)";
             await run(fault, node, async () => {
                 await speakers[i].stop(signal);
-                await withdrawn(i);
+                return withdrawn(i);
             });
             await run("node back (FRR started)", node, async () => {
                 await speakers[i].start();
@@ -135,7 +139,7 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
         }
         await run("link down", node, async () => {
             lab.sh("sw", `ip link set p-${nodeNs[i]} down`);
-            await withdrawn(i);
+            return withdrawn(i);
         });
         await run("node back (link up)", node, async () => {
             lab.sh("sw", `ip link set p-${nodeNs[i]} up`);
@@ -236,7 +240,8 @@ async function measure(lab: Lab, spec: VipSpec, fault: string, node: string | un
     const report = await prober.stop();
     const decided = report.probes.filter(([start, , answer]) => answer !== "" && start >= faultAt - WARMUP_MS + 200);
     const failures = decided.filter(([start, ms]) => ms < 0 && start >= faultAt - PROBE.timeoutMs);
-    const outageMs = failures.length === 0 ? 0 : failures[failures.length - 1][0] - failures[0][0] + PROBE.intervalMs;
+    // From the fault to the last connection that failed (the first ones may hash to healthy nodes).
+    const outageMs = failures.length === 0 ? 0 : Math.max(0, failures[failures.length - 1][0] - faultAt) + PROBE.intervalMs;
     const tail = decided.filter(([start]) => start >= end - 1000 && start < end - PROBE.timeoutMs);
     const flows = report.flows.filter((flow) => flow.node && (flow.brokenAt === undefined || flow.brokenAt >= faultAt));
     const healthy = flows.filter((flow) => flow.node !== node);
