@@ -73,7 +73,7 @@ export function backendNodes(spec: HaproxySpec): NodeAddress[] {
  */
 export function vipSpec(stack: string, run: StackRun, fixtureMode?: VipMode): VipSpec {
     const vip = plain(run.outputs.vip) as Omit<VipSpec, "source"> | undefined;
-    if (vip && vip.mode && !fixtureMode) {
+    if (vip && vip.mode && (vip.mode as string) !== "none" && !fixtureMode) {
         const routerConf = vip.mode === "routed" ? readRouterConf(stack) : undefined;
         return { ...vip, speaker: vip.mode === "routed" ? speakerOf(run) : undefined, routerConf, source: `the program (stack ${stack})` };
     }
@@ -124,9 +124,9 @@ function speakerOf(run: StackRun): VipSpec["speaker"] {
     };
 }
 
-/** A Kubernetes duration ("9s", "1m30s") in seconds. */
-function durationSeconds(text: string): number {
-    const parts = [...String(text).matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)];
+/** A Kubernetes duration ("9s", "1m30s", "300ms") in seconds. */
+export function durationSeconds(text: string): number {
+    const parts = [...String(text).matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
     if (parts.length === 0) throw new Error(`not a duration: ${text}`);
     const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
     return parts.reduce((sum, [, value, u]) => sum + Number(value) * unit[u], 0);
