@@ -189,12 +189,19 @@ async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options:
         must(bb.status !== 0 && !holds(nodeNs[other]), `the same with ${tools}: exit ${bb.status}`);
         console.log(`  the same with ${tools}: exit ${bb.status}, no duplicate`);
     }
-    // Then the old holder goes away (node lost: its link goes down) and the claim succeeds.
-    await run("old holder lost (link down), claim elsewhere", spec.nodes[holder], async () => {
+    // A claim that is already waiting when the old holder goes away (node lost: its link goes
+    // down) succeeds within its wait.
+    const waiting = lab.start(`${nodeNs[other]}/claim`, nodeNs[other], ["sh", path.join(SCRIPTS, "claim.sh")],
+        { VIP_ADDRESS: spec.address, VIP_INTERFACE: "eth0", VIP_DAD_TIMEOUT_SECONDS: "20" });
+    await sleep(1000);
+    must(!holds(nodeNs[other]), "a waiting claim added the address while the old holder still answers");
+    await run("old holder lost (link down) while a claim waits", spec.nodes[holder], async () => {
+        const lost = now();
         lab.sh("sw", `ip link set p-${nodeNs[holder]} down`);
-        const claim = script(nodeNs[other], "claim", 10);
-        must(claim.status === 0 && holds(nodeNs[other]), `claim after the old holder left failed: ${claim.stderr}`);
-        return `claim took ${Math.round(claim.ms)} ms`;
+        const status = await waiting.exited;
+        must(status === 0 && holds(nodeNs[other]), `the waiting claim failed after the old holder left: exit ${status}`
+            + `\n${waiting.lines.map((line) => line.text).join("\n")}`);
+        return `the waiting claim succeeded ${Math.round(now() - lost)} ms after the old holder was lost`;
     });
     // The partitioned node still holds the address (split brain) until its pod is gone for good.
     script(nodeNs[holder], "release");
