@@ -74,6 +74,10 @@ export function backendNodes(spec: HaproxySpec): NodeAddress[] {
 export function vipSpec(stack: string, run: StackRun, fixtureMode?: VipMode): VipSpec {
     const vip = plain(run.outputs.vip) as Omit<VipSpec, "source"> | undefined;
     if (vip && vip.mode && (vip.mode as string) !== "none" && !fixtureMode) {
+        const pools = (plain(run.resources) as Cr[]).filter((r) => r.type === "kubernetes:metallb.io/v1beta1:IPAddressPool");
+        if (pools.length > 0 && !pools.some((pool) => (pool.inputs.spec?.addresses ?? []).includes(`${vip.address}/32`))) {
+            throw new Error(`the vip output's address ${vip.address} is in no registered IPAddressPool as ${vip.address}/32`);
+        }
         const routerConf = vip.mode === "routed" ? readRouterConf(stack) : undefined;
         return { ...vip, speaker: vip.mode === "routed" ? speakerOf(run) : undefined, routerConf, source: `the program (stack ${stack})` };
     }

@@ -89,7 +89,7 @@ export async function vipLab(spec: VipSpec, options: VipLabOptions): Promise<boo
 type Runner = (fault: string, node: string | undefined, inject: () => Promise<string | void>, checked?: boolean) => Promise<void>;
 
 async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], options: VipLabOptions, run: Runner): Promise<void> {
-    const speaker = spec.speaker;
+    const speaker = spec.speaker && { ...spec.speaker, peerAddress: net.router };
     if (!speaker || !spec.routerConf) throw new Error("routed mode needs the BGPPeer/BFDProfile and the router's frr.conf");
     const router = new Frr(lab, "r", spec.routerConf);
     await router.start();
@@ -297,7 +297,13 @@ function addressing(spec: VipSpec): Net {
     const prefix = listen ? Number(listen[2]) : 24;
     if (prefix > 27) throw new Error(`node subnet /${prefix} is too small for the lab`);
     const host = (n: number) => intToIp(ipToInt(base) + n);
-    const router = spec.speaker?.peerAddress ?? (spec.address === host(1) ? host(2) : host(1));
+    // The router sits on the BGPPeer's peerAddress when it lies in the node subnet; otherwise the
+    // lab puts it on the subnet and gives the node speakers that address instead.
+    const size = 2 ** (32 - prefix);
+    const inSubnet = (ip: string) => ipToInt(ip) > ipToInt(base) && ipToInt(ip) < ipToInt(base) + size - 1;
+    const peer = spec.speaker?.peerAddress;
+    const router = peer && inSubnet(peer) ? peer : spec.address === host(1) ? host(2) : host(1);
+    if (peer && router !== peer) console.log(`lab: the router's address ${peer} is outside ${base}/${prefix}; the lab's router is ${router}`);
     const nodes: string[] = [];
     for (let n = 11; nodes.length < spec.nodes.length; n++) if (![router, spec.address].includes(host(n))) nodes.push(host(n));
     return { prefix, router, nodes };
