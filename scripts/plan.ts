@@ -13,9 +13,9 @@ import { nodeReadState, readNodeAddresses, readStackConfig } from "../tools/stac
 
 const SECRET = "[secret]";
 
-async function main(stack: string, nodeAddresses?: string): Promise<void> {
+async function main(stack: string, nodeAddresses?: Record<string, string>): Promise<void> {
     const config = readStackConfig(stack);
-    const readState = nodeAddresses ? nodeReadState(readNodeAddresses(nodeAddresses)) : undefined;
+    const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
     const run = await runStack({ stack, config, readState });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
@@ -93,7 +93,14 @@ if (!stack || stack.startsWith("-") || (flag !== undefined && (flag !== "--node-
     console.error("usage: npm run plan -- <stack> [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
     process.exit(2);
 }
-main(stack, nodeAddresses).catch((error: unknown) => {
+let addresses: Record<string, string> | undefined;
+try {
+    addresses = nodeAddresses ? readNodeAddresses(nodeAddresses) : undefined;
+} catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+}
+main(stack, addresses).catch((error: unknown) => {
     console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
     process.exit(1);
 });

@@ -103,6 +103,12 @@ describe("the HAProxy configuration for nodeport mode", () => {
             const cfg = fs.readFileSync(path.join(PROJECT, "plan", "dev", "haproxy-backends.cfg"), "utf8");
             assert.deepStrictEqual(section(cfg, "backend taco_horizon").filter((l) => l.startsWith("server ")),
                 LAB_NODES.map((node) => `server ${node} ${ips[node]}:31000 check`));
+
+            fs.writeFileSync(file, "ctrl-1: not-an-address\n");
+            const bad = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "dev", "--node-addresses", file],
+                { cwd: PROJECT, encoding: "utf8", timeout: 60_000 });
+            assert.strictEqual(bad.status, 2, bad.stderr);
+            assert.match(bad.stderr, /expected a map of node name to IP address/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
