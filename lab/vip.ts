@@ -29,7 +29,12 @@ interface Phase {
     /** Checked against the declared bound (false for phases shown for comparison only). */
     checked: boolean;
     note?: string;
+    /** Routed: fault to the router's route without the failed node's next hop (ms). */
+    withdrawnMs?: number;
 }
+
+/** What a fault reports besides the traffic: a note, and in routed mode when the router reacted. */
+type Injected = { note?: string; withdrawnMs?: number } | void;
 
 interface Net {
     prefix: number;
@@ -68,12 +73,13 @@ export async function vipLab(spec: VipSpec, options: VipLabOptions): Promise<boo
     });
 
     const phases: Phase[] = [];
-    const run = async (fault: string, node: string | undefined, inject: () => Promise<string | void>, checked = true) => {
+    const run = async (fault: string, node: string | undefined, inject: () => Promise<Injected>, checked = true) => {
         const phase = await measure(lab, spec, fault, node, inject, checked);
         phases.push(phase);
         const healthy = `${phase.healthyBroken}/${phase.healthyFlows}`;
         console.log(`  ${fault.padEnd(44)} outage ${String(Math.round(phase.outageMs)).padStart(6)} ms  failed probes ${phase.failedProbes}/${phase.probes}`
-            + `  healthy-node flows broken ${healthy}${phase.resumed ? "" : "  TRAFFIC DID NOT RESUME"}${phase.note ? `  (${phase.note})` : ""}`);
+            + `  healthy-node flows broken ${healthy}${phase.resumed ? "" : "  TRAFFIC DID NOT RESUME"}`
+            + `${phase.withdrawnMs === undefined ? "" : `  (router withdrew the next hop after ${Math.round(phase.withdrawnMs)} ms)`}${phase.note ? `  (${phase.note})` : ""}`);
     };
 
     try {
@@ -86,7 +92,7 @@ export async function vipLab(spec: VipSpec, options: VipLabOptions): Promise<boo
     return report(spec, phases);
 }
 
-type Runner = (fault: string, node: string | undefined, inject: () => Promise<string | void>, checked?: boolean) => Promise<void>;
+type Runner = (fault: string, node: string | undefined, inject: () => Promise<Injected>, checked?: boolean) => Promise<void>;
 
 async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], options: VipLabOptions, run: Runner): Promise<void> {
     const speaker = spec.speaker && { ...spec.speaker, peerAddress: net.router };
@@ -121,7 +127,7 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
     const withdrawn = async (i: number) => {
         const from = now();
         await waitFor(`${spec.nodes[i]} withdrawn`, 30_000, (hops) => !hops.includes(net.nodes[i]));
-        return `router withdrew the next hop after ${Math.round(now() - from)} ms`;
+        return { withdrawnMs: now() - from };
     };
     for (let rep = 0; rep < options.repeat; rep++) {
         const i = rep % nodeNs.length;
@@ -172,7 +178,7 @@ async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options:
                 must(script(nodeNs[holder], "release", 10, pathVar).status === 0 && !holds(nodeNs[holder]), "release failed");
                 const claim = script(nodeNs[next], "claim", 10, pathVar);
                 must(claim.status === 0 && holds(nodeNs[next]), `claim on ${spec.nodes[next]} failed: ${claim.stderr}`);
-                return `claim took ${Math.round(claim.ms)} ms`;
+                return { note: `claim took ${Math.round(claim.ms)} ms` };
             });
             holder = next;
         }
@@ -201,7 +207,7 @@ async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options:
         const status = await waiting.exited;
         must(status === 0 && holds(nodeNs[other]), `the waiting claim failed after the old holder left: exit ${status}`
             + `\n${waiting.lines.map((line) => line.text).join("\n")}`);
-        return `the waiting claim succeeded ${Math.round(now() - lost)} ms after the old holder was lost`;
+        return { note: `the waiting claim succeeded ${Math.round(now() - lost)} ms after the old holder was lost` };
     });
     // The partitioned node still holds the address (split brain) until its pod is gone for good.
     script(nodeNs[holder], "release");
@@ -222,7 +228,7 @@ async function l2(lab: Lab, spec: VipSpec, nodeNs: string[], options: VipLabOpti
             lab.sh(nodeNs[failed], `ip addr del ${spec.address}/32 dev eth0`);
             hold(nodeNs[next], garp);
             if (!garp) await waitForTraffic(lab, spec, 90_000);
-            return "memberlist detection not emulated: the move starts at once";
+            return { note: "memberlist detection not emulated: the move starts at once" };
         }, checked);
         lab.sh("sw", `ip link set p-${nodeNs[failed]} up`);
         holder = next;
@@ -237,11 +243,11 @@ async function waitForTraffic(lab: Lab, spec: VipSpec, limitMs: number): Promise
         () => lab.sh("c", `curl -s -m 0.5 http://${spec.address}/`, { check: false }).status === 0, 200);
 }
 
-async function measure(lab: Lab, spec: VipSpec, fault: string, node: string | undefined, inject: () => Promise<string | void>, checked: boolean): Promise<Phase> {
+async function measure(lab: Lab, spec: VipSpec, fault: string, node: string | undefined, inject: () => Promise<Injected>, checked: boolean): Promise<Phase> {
     const prober = lab.probe("c", { host: spec.address, port: 80, path: "/" }, PROBE);
     await sleep(WARMUP_MS);
     const faultAt = now();
-    const note = await inject();
+    const injected = await inject() || {};
     await sleep(AFTER_MS);
     const end = now();
     const report = await prober.stop();
@@ -260,7 +266,7 @@ async function measure(lab: Lab, spec: VipSpec, fault: string, node: string | un
         healthyFlows: healthy.length,
         failedNodeBroken: flows.filter((flow) => flow.node === node && flow.brokenAt !== undefined).length,
         resumed: tail.length > 0 && tail.every(([, ms]) => ms >= 0),
-        note: note || undefined,
+        note: injected.note, withdrawnMs: injected.withdrawnMs,
     };
 }
 
@@ -279,15 +285,21 @@ function report(spec: VipSpec, phases: Phase[]): boolean {
             failed: !resumed || (runs[0].checked && mid > bound),
             cells: [fault, String(runs.length), `${Math.round(mid)} ms (max ${Math.round(Math.max(...outages))})`,
                 `${healthy}/${healthyFlows} (${healthyFlows ? Math.round((100 * healthy) / healthyFlows) : 0}%)`,
-                `${runs.reduce((sum, phase) => sum + phase.failedNodeBroken, 0)}`, `${spec.failoverBound.seconds} s`, verdict],
+                `${runs.reduce((sum, phase) => sum + phase.failedNodeBroken, 0)}`, withdrawnCell(runs), `${spec.failoverBound.seconds} s`, verdict],
         };
     });
     console.log(`\nVIP failover, mode ${spec.mode} (${spec.source}); new TCP connection every ${PROBE.intervalMs} ms from the client,`
         + ` failed when unanswered after ${PROBE.timeoutMs} ms; ${PROBE.flows} long-lived flows; medians over runs\n`);
-    printTable(["fault", "runs", "outage, flows on the failed node (median)", "flows broken on healthy nodes", "flows broken on the failed node", "failoverBound", "verdict"],
+    printTable(["fault", "runs", "outage, flows on the failed node (median)", "flows broken on healthy nodes", "flows broken on the failed node",
+        "router withdrew the node (median)", "failoverBound", "verdict"],
         rows.map((row) => row.cells));
     console.log(`\nfailoverBound: ${spec.failoverBound.derivation}`);
     return !rows.some((row) => row.failed);
+}
+
+function withdrawnCell(runs: Phase[]): string {
+    const times = runs.flatMap((phase) => phase.withdrawnMs === undefined ? [] : [phase.withdrawnMs]);
+    return times.length === 0 ? "-" : `${Math.round(median(times) ?? 0)} ms (max ${Math.round(Math.max(...times))})`;
 }
 
 /** The lab's addresses: the plan's node subnet and router address where the program gives them. */
