@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IngressSettings } from "../config";
+import { IngressSettings, Toleration } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -15,6 +15,8 @@ export interface IngressExposureArgs {
     settings: IngressSettings;
     /** The nodes the client-facing controller runs on, by label. */
     nodeSelector: Record<string, string>;
+    /** The taints of those nodes. */
+    tolerations: Toleration[];
     /** Those nodes by name, where the stack lists them; clients reach the controller there. */
     entryNodes: pulumi.Input<NodeAddress[]>;
     /** What every child needs first (the namespace, the node labels). */
@@ -46,7 +48,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             : undefined;
 
         this.namespaceController = new IngressNamespace("namespace-controller", {
-            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector,
+            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
             hostNetwork: !hierarchical, dependsOn: args.dependsOn,
         }, { parent: this });
 
@@ -59,7 +61,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             // Moving from `ingress` to `hierarchical` hands host ports 80/443 over on the same
             // nodes: the namespace controller must leave host networking before this one binds.
             this.clusterController = new IngressCluster("cluster-controller", {
-                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector,
+                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
                 dependsOn: [this.namespaceController.release],
