@@ -33,7 +33,8 @@ export abstract class IngressController extends pulumi.ComponentResource {
         this.controllerName = chart.controllerName(spec);
         this.service = { namespace: spec.namespace, ...chart.service(spec) };
         this.hostNetwork = spec.hostNetwork;
-        this.hostPorts = chart.hostPorts(spec);
+        const values = chart.values(spec);
+        this.hostPorts = chart.hostPorts(values);
         this.nodeSelector = spec.nodeSelector;
         this.release = new k8s.helm.v3.Release(spec.releaseName, {
             name: spec.releaseName,
@@ -41,7 +42,7 @@ export abstract class IngressController extends pulumi.ComponentResource {
             chart: chart.chart,
             version: chart.version,
             repositoryOpts: { repo: chart.repository },
-            values: chart.values(spec),
+            values,
             timeout: 600,
             createNamespace: false,
         }, { parent: this, dependsOn: args.dependsOn });

@@ -25,6 +25,8 @@ export interface RegisteredResource {
     dependencies: string[];
     custom: boolean;
     read: boolean;
+    /** What a read asked for. */
+    id?: string;
     inputs: Record<string, unknown>;
 }
 

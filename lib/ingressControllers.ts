@@ -33,8 +33,8 @@ export interface IngressControllerChart {
     controllerName(spec: ControllerSpec): string;
     /** The ClusterIP Service in front of the controller pods, and its http port. */
     service(spec: ControllerSpec): { name: string; port: number };
-    /** The ports its pods bind on each node they run on (with host networking, every port they listen on). */
-    hostPorts(spec: ControllerSpec): HostPort[];
+    /** The ports its pods bind on each node they run on, from the release's values (with host networking, every port they listen on). */
+    hostPorts(values: Values): HostPort[];
 }
 
 export interface HostPort {
@@ -99,7 +99,7 @@ const haproxyIngress: IngressControllerChart = {
     // stats.port 1936 (controller-configmap.yaml always sets stats-port, whether stats.enabled or
     // not), plus the controller process's own healthz/metrics server on 10254 (metrics.controllerPort).
     // metrics.port 9101 only with metrics.enabled, which the program leaves off.
-    hostPorts: (spec) => spec.hostNetwork ? [
+    hostPorts: (values) => (values.controller as { hostNetwork?: boolean } | undefined)?.hostNetwork === true ? [
         { port: 80, protocol: "TCP", what: "http" },
         { port: 443, protocol: "TCP", what: "https" },
         { port: 10253, protocol: "TCP", what: "haproxy healthz (probes)" },
