@@ -73,19 +73,23 @@ export class IngressExposure extends pulumi.ComponentResource {
         const https = settings.tls !== undefined;
         const entries = pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
 
+        // With TLS, horizon's session and CSRF cookies are Secure: a browser logs in only over
+        // https, so the plain-http node URLs are no endpoints a person can use (they stay in
+        // `checks`, as probes of the routes).
         this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
             const path = API_PODS[service].healthPath;
             const host = publicHost(service);
             return [service, [
                 ...(host ? [{ url: `${https ? "https" : "http"}://${host}${path}` }] : []),
-                ...nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) })),
+                ...(https ? [] : nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) }))),
             ]];
         })));
 
         this.checks = entries.apply((nodes) => [
             ...nodes.flatMap((node) => API_SERVICES.flatMap((service) => {
                 const path = API_PODS[service].healthPath;
-                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"`;
+                const probe = https ? "  # probe of the route over plain http; browsers use the https endpoints" : "";
+                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"${probe}`;
                 const host = publicHost(service);
                 return [
                     viaHost(inClusterHost(service)),

@@ -423,7 +423,7 @@ describe("NodePort exposure", () => {
             assert.strictEqual(spec(keystone).ports[0].nodePort, 30500);
             assert.strictEqual(dev.values("keystone").pod.replicas.api, 3);
             assert.deepStrictEqual(backend(dev, "keystone").nodes.map((n: any) => n.node), LAB_NODES);
-            assert.strictEqual((dev.plainOutputs().endpoints.keystone as { url: string }[])[0].url, "http://ctrl-1:30500/v3");
+            assert.strictEqual((dev.plainOutputs().endpoints.keystone as { url: string }[])[0].url, "http://keystone-lb.lab.example.com/v3");
         });
     });
 });
