@@ -15,7 +15,7 @@
 //  - `pulumi.com/skipAwait: "true"` turns an object's await off.
 //  - A custom resource is not awaited, but its creation goes through the admission webhook of
 //    the controller that defines it (MetalLB validates its CRs), which must be serving.
-import { CHART_ROLLOUT, releasesReadyBeforePods, SERVICE_NAMES, ServiceName } from "./charts";
+import { CHART_ROLLOUT, CONTROL_PLANE_LABEL, releasesReadyBeforePods, SERVICE_NAMES, ServiceName } from "./charts";
 
 /** What the model needs of a registered resource (tools/mockRuntime's RecordedResource fits). */
 export interface RegisteredResource {
@@ -128,6 +128,23 @@ function rendersLoadBalancer(release: RegisteredResource): boolean {
     return (str(obj(obj(obj(release.inputs.values).controller).service).type) ?? "LoadBalancer") === "LoadBalancer";
 }
 
+/**
+ * The node labels a release's pods select (`key=value`): haproxy-ingress's controller.nodeSelector;
+ * for the openstack-helm charts every `labels.<component>.node_selector_key/_value` set in the
+ * values, and the charts' default `openstack-control-plane=enabled` for the components not set.
+ */
+function selectedNodeLabels(release: RegisteredResource): string[] {
+    const values = obj(release.inputs.values);
+    if (chartOf(release) === "haproxy-ingress") {
+        return Object.entries(obj(obj(values.controller).nodeSelector)).map(([key, value]) => `${key}=${String(value)}`);
+    }
+    if (!openstackChart(release)) return [];
+    const set = Object.values(obj(values.labels)).map((label) => obj(label))
+        .filter((label) => typeof label.node_selector_key === "string")
+        .map((label) => `${label.node_selector_key}=${String(label.node_selector_value)}`);
+    return [...new Set([...set, `${CONTROL_PLANE_LABEL.key}=${CONTROL_PLANE_LABEL.value}`])];
+}
+
 export function timeoutOf(release: RegisteredResource): number {
     return typeof release.inputs.timeout === "number" && release.inputs.timeout > 0 ? release.inputs.timeout : HELM_DEFAULT_TIMEOUT;
 }
@@ -137,6 +154,13 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
     const releases = resources.filter((r) => r.type === RELEASE && !r.read);
     const releaseNamed = (name: string) => releases.find((r) => str(r.inputs.name) === name);
     const openstackRelease = (chart: ServiceName) => releases.find((r) => openstackChart(r) === chart);
+    const nodePatches = resources.filter((r) => r.type === "kubernetes:core/v1:NodePatch" && !r.read);
+    /** The patches that put on nodes a label the release's pods (and hook Jobs) select: no node fits before them. */
+    const labelProducers = (release: RegisteredResource) => {
+        const wanted = selectedNodeLabels(release);
+        return nodePatches.filter((patch) => Object.entries(obj(obj(patch.inputs.metadata).labels))
+            .some(([key, value]) => wanted.includes(`${key}=${String(value)}`))).map((patch) => patch.urn);
+    };
     const loadBalancerProducers = resources.filter((r) => !r.read && (
         (r.type === RELEASE && LOAD_BALANCER_CHARTS.includes(chartOf(r))) || LOAD_BALANCER_GROUPS.includes(groupOf(r.type))));
     const loadBalancerWait = (what: string, timeoutSeconds: number): Wait => ({
@@ -176,7 +200,7 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
             const needs = chart ? releasesReadyBeforePods(chart).filter((other) => other !== chart).map(openstackRelease) : [];
             waits.push({
                 kind: "helm-wait", what: "every resource of the release ready", timeoutSeconds: timeout,
-                producers: needs.filter(Boolean).map((r) => r!.urn), inCluster: [],
+                producers: [...labelProducers(resource), ...needs.filter(Boolean).map((r) => r!.urn)], inCluster: [],
                 external: needs.some((r) => !r) ? ["a release this chart's pods need, not in this program"] : [],
             });
             if (rendersLoadBalancer(resource)) waits.push(loadBalancerWait("the address of the release's LoadBalancer Service", timeout));
@@ -189,7 +213,7 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
                 kind: "helm-hooks",
                 what: `${hooks.length} post-install hook Job${hooks.length > 1 ? "s" : ""} one after another (${hooks.map((hook) => hook.job).join(", ")})`,
                 timeoutSeconds: hooks.length * timeout,
-                producers: [], inCluster: found.filter(Boolean).map((r) => r!.urn),
+                producers: labelProducers(resource), inCluster: found.filter(Boolean).map((r) => r!.urn),
                 external: found.some((r) => !r) ? ["a release a hook polls, not in this program"] : [],
             });
         }

@@ -149,6 +149,15 @@ describe("awaits: every wait's producer is among the waiter's dependencies", () 
             assert.match(problems[0], /Ingress keystone waits for an address .* produced by .*Release ingress-openstack/);
         });
 
+        it("a release does not wait for the node labels its pods and hook Jobs select", async () => {
+            const r = await scenario("dev");
+            const patches = new Set(r.all("kubernetes:core/v1:NodePatch").map((patch) => patch.urn));
+            // horizon: keystone would still reach the patches through mariadb's release.
+            const problems = checkAwaits(edited(r, RELEASE, "horizon", (release) => ({ ...release, dependencies: release.dependencies.filter((urn) => !patches.has(urn)) })));
+            assert.strictEqual(problems.length, 6, problems.join("\n"));
+            assert.ok(problems.every((p) => /Release horizon waits for 2 post-install hook Jobs .* produced by kubernetes:core\/v1:NodePatch ctrl-\d/.test(p)), problems.join("\n"));
+        });
+
         it("a Service selects pods no registered release produces", async () => {
             const r = await scenario("default");
             const problems = checkAwaits(edited(r, SERVICE, "keystone", (s) => {

@@ -72,7 +72,7 @@ async function failingLikePulumi<T>(start: () => Promise<T>): Promise<T> {
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await runStack({ stack, config: readStackConfig(stack) }));
+    return wrap(await failingLikePulumi(() => runStack({ stack, config: readStackConfig(stack) })));
 }
 
 function clusterReadState(cluster: ClusterState) {
