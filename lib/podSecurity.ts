@@ -53,18 +53,22 @@ const CHART_BASELINE: Record<ServiceName, string> = {
  * Chart options, set through `taco:services.<chart>.values`, that put host resources in a pod
  * (read from the templates): each makes the namespace need `privileged`.
  */
-const CHART_PRIVILEGED_OPTIONS: { chart: ServiceName; path: string; when: (value: unknown) => boolean; why: string }[] = [
-    { chart: "rabbitmq", path: "network.host_namespace", when: (v) => v === true, why: "hostPort for amqp, clustering and management (statefulset.yaml)" },
-    { chart: "rabbitmq", path: "volume.use_local_path.enabled", when: (v) => v === true, why: "hostPath data volume (statefulset.yaml)" },
-    { chart: "mariadb", path: "volume.use_local_path_for_single_pod_cluster.enabled", when: (v) => v === true, why: "hostPath data volume (statefulset.yaml)" },
-    { chart: "mariadb", path: "manifests.cron_job_mariadb_backup", when: (v) => v === true, why: "hostPath backup directory unless manifests.pvc_backup (cron-job-backup-mariadb.yaml)" },
-    { chart: "memcached", path: "pod.mandatory_access_control.type", when: (v) => v === "apparmor", why: "privileged apparmor-loader init container with /sys mounted (helm-toolkit apparmor snippets)" },
+const CHART_PRIVILEGED_OPTIONS: { chart: ServiceName; path: string; when: (values: Record<string, unknown>) => boolean; why: string }[] = [
+    { chart: "rabbitmq", path: "network.host_namespace", when: (v) => lookup(v, "network.host_namespace") === true, why: "hostPort for management, amqp and clustering (statefulset.yaml)" },
+    { chart: "rabbitmq", path: "volume.use_local_path.enabled", when: (v) => lookup(v, "volume.use_local_path.enabled") === true, why: "hostPath data volume (statefulset.yaml)" },
+    { chart: "mariadb", path: "volume.use_local_path_for_single_pod_cluster.enabled", when: (v) => lookup(v, "volume.use_local_path_for_single_pod_cluster.enabled") === true, why: "hostPath data volume (statefulset.yaml)" },
+    {
+        chart: "mariadb", path: "manifests.cron_job_mariadb_backup",
+        when: (v) => lookup(v, "manifests.cron_job_mariadb_backup") === true && lookup(v, "manifests.pvc_backup") !== true,
+        why: "hostPath backup directory, without manifests.pvc_backup (cron-job-backup-mariadb.yaml)",
+    },
+    { chart: "memcached", path: "pod.mandatory_access_control.type", when: (v) => lookup(v, "pod.mandatory_access_control.type") === "apparmor", why: "privileged apparmor-loader init container with /sys mounted (helm-toolkit apparmor snippets)" },
 ];
 
 /** What the five openstack-helm releases need, given the raw values each is installed with. */
 export function openstackChartNeeds(services: Record<ServiceName, ServiceSettings>): PodSecurityNeed[] {
     return SERVICE_NAMES.flatMap((chart): PodSecurityNeed[] => {
-        const privileged = CHART_PRIVILEGED_OPTIONS.filter((option) => option.chart === chart && option.when(lookup(services[chart].values, option.path)));
+        const privileged = CHART_PRIVILEGED_OPTIONS.filter((option) => option.chart === chart && option.when(services[chart].values));
         return privileged.length > 0
             ? privileged.map((option) => ({ pods: `${chart} (${option.path})`, level: "privileged" as const, why: option.why }))
             : [{ pods: chart, level: "baseline" as const, why: CHART_BASELINE[chart] }];

@@ -164,7 +164,9 @@ export function renderRollout(stack: string, resources: RegisteredResource[], co
         if (waiting.length > 0) {
             lines.push("| Resource | Waits for | Worst case | Typical |", "|---|---|---|---|");
             for (const step of waiting) {
-                const waits = step.model.waits.map((wait) => `${wait.what} (${duration(wait.timeoutSeconds)})`).join("; then ");
+                const polled = (urns: string[]) => urns.map((urn) => rollout.steps.find((other) => other.model.resource.urn === urn)?.model.resource.name ?? urn);
+                const waits = step.model.waits.map((wait) => `${wait.what} (${duration(wait.timeoutSeconds)})`
+                    + (wait.inCluster.length > 0 ? `, whose init containers wait in the cluster for ${polled(wait.inCluster).join(", ")}` : "")).join("; then ");
                 const skipped = step.model.skipped !== undefined && step.model.resource.type !== RELEASE ? "nothing: `pulumi.com/skipAwait` (lib/awaits.ts SKIP_AWAIT_REASONS)" : "";
                 lines.push(`| ${label(step.model.resource)} | ${waits || skipped} | ${duration(step.worstSeconds)} | ${duration(step.typicalSeconds)} |`);
             }
