@@ -139,6 +139,17 @@ function hostPortLines(releases: RegisteredResource[]): string[] {
     });
 }
 
+/** Node ports: kube-proxy programs them on every node, whichever runs the pods. */
+function nodePortLines(resources: RegisteredResource[]): string[] {
+    return resources.filter((resource) => resource.type === "kubernetes:core/v1:Service" && !resource.read)
+        .flatMap((service) => {
+            const spec = (service.inputs.spec ?? {}) as { type?: string; externalTrafficPolicy?: string; ports?: { nodePort?: number; protocol?: string }[] };
+            if (spec.type !== "NodePort" && spec.type !== "LoadBalancer") return [];
+            return (spec.ports ?? []).filter((port) => port.nodePort).map((port) =>
+                `- ${service.name}: node port ${port.nodePort}/${port.protocol ?? "TCP"} on every node (kube-proxy)${spec.externalTrafficPolicy === "Local" ? "; only nodes with a pod answer (externalTrafficPolicy Local)" : ""}`);
+        });
+}
+
 function needLines(needs: PodSecurityNeed[]): string[] {
     return needs.map((need) => `- ${need.pods}: ${need.level}: ${need.why}`);
 }
@@ -219,7 +230,7 @@ export function renderRollout(stack: string, resources: RegisteredResource[], co
             + "must list it in `exemptions.namespaces`:", "", ...needLines(kubeSystem));
     }
 
-    const hostPorts = hostPortLines(releases);
+    const hostPorts = [...hostPortLines(releases), ...nodePortLines(resources)];
     lines.push("", "Host ports bound on the nodes (a clash with an installer's own ingress, e.g. ingress-nginx on 80/443/10254, fails the pods' scheduling or start):", "",
         ...(hostPorts.length > 0 ? hostPorts : ["- none"]));
 

@@ -156,6 +156,12 @@ describe("host ports each mode binds, in the rollout plan", () => {
         assert.ok(!text.includes("- ingress-openstack (openstack, host network)"));
     });
 
+    it("nodeport (dev): the node ports, on every node", async () => {
+        const text = renderRollout("dev", (await runStackFile("dev")).resources, parseConfig(readStackConfig("dev")));
+        assert.ok(text.includes("- keystone-nodeport: node port 30500/TCP on every node (kube-proxy)"), text);
+        assert.ok(text.includes("- horizon-nodeport: node port 31000/TCP on every node (kube-proxy)"), text);
+    });
+
     it("clusterip: none", async () => {
         assert.match(await planFor("clusterip"), /Host ports bound on the nodes[^\n]*\n\n- none/);
     });
