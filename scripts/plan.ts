@@ -4,15 +4,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../config";
+import { ConfigError, parseConfig } from "../config";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderRollout } from "../lib/rollout";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const run = await runStack({ stack, config: readStackConfig(stack) });
+    const config = readStackConfig(stack);
+    const run = await runStack({ stack, config });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -39,6 +41,9 @@ async function main(stack: string): Promise<void> {
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
         written.push(file);
     }
+    const rollout = path.join(dir, "rollout.md");
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, parseConfig(config, PROJECT_DIR)));
+    written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");

@@ -30,22 +30,69 @@ export interface Run extends StackRun {
 /** The three controller nodes of the article's lab. */
 export const LAB_NODES = ["ctrl-1", "ctrl-2", "ctrl-3"];
 
-export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string> } = {}): Promise<Run> {
-    return wrap(await runStack({
+/**
+ * What the cluster holds, for the reads the program makes at preview. A kind left out is taken to
+ * hold whatever is read (with no state); a kind given holds only what is listed, and reading
+ * anything else fails as the provider's read does.
+ */
+export interface ClusterState {
+    /** Node name → InternalIP. */
+    nodes?: Record<string, string>;
+    storageClasses?: string[];
+    /** ClusterIssuer name → spec. */
+    clusterIssuers?: Record<string, Record<string, unknown>>;
+}
+
+export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string>; cluster?: ClusterState } = {}): Promise<Run> {
+    const cluster: ClusterState = { ...options.cluster, ...(options.nodeIPs ? { nodes: options.nodeIPs } : {}) };
+    return wrap(await failingLikePulumi(() => runStack({
         stack: options.stack ?? "test",
         config: toPulumiConfig(values),
-        readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined,
-    }));
+        readState: clusterReadState(cluster),
+    })));
+}
+
+/**
+ * A failed read or a failed check inside an Output rejects a promise nobody awaits; the Pulumi
+ * language host fails the program on such an unhandled rejection, the mock runtime does not. So a
+ * run that leaves one behind fails here as `pulumi preview` would, with its message.
+ */
+async function failingLikePulumi<T>(start: () => Promise<T>): Promise<T> {
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => { rejections.push(reason); };
+    process.on("unhandledRejection", record);
+    try {
+        const result = await start();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (rejections.length > 0) throw rejections[0] instanceof Error ? rejections[0] : new Error(String(rejections[0]));
+        return result;
+    } finally {
+        process.off("unhandledRejection", record);
+    }
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await runStack({ stack, config: readStackConfig(stack) }));
+    return wrap(await failingLikePulumi(() => runStack({ stack, config: readStackConfig(stack) })));
 }
 
-function nodeReadState(ips: Record<string, string>) {
-    return (type: string, id: string) => type === "kubernetes:core/v1:Node" && ips[id]
-        ? { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ips[id] }] } }
-        : undefined;
+function clusterReadState(cluster: ClusterState) {
+    const missing = (kind: string, id: string) => {
+        throw new Error(`${kind} "${id}" not found (the provider: resource '${id}' does not exist)`);
+    };
+    return (type: string, id: string): Record<string, unknown> | undefined => {
+        if (type === "kubernetes:core/v1:Node" && cluster.nodes) {
+            const ip = cluster.nodes[id] ?? missing("nodes", id);
+            return { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ip }] } };
+        }
+        if (type === "kubernetes:storage.k8s.io/v1:StorageClass" && cluster.storageClasses) {
+            return cluster.storageClasses.includes(id) ? { metadata: { name: id }, provisioner: "test" } : missing("storageclasses.storage.k8s.io", id);
+        }
+        if (type === "kubernetes:cert-manager.io/v1:ClusterIssuer" && cluster.clusterIssuers) {
+            const spec = cluster.clusterIssuers[id] ?? missing("clusterissuers.cert-manager.io", id);
+            return { metadata: { name: id }, spec };
+        }
+        return undefined;
+    };
 }
 
 export const unwrap = (value: unknown) => revealOrMask(value, (secret) => secret);
