@@ -71,6 +71,7 @@ const exposed = (() => {
                 hierarchical: exposure.mode === "hierarchical",
                 namespace: config.namespace,
                 settings: exposure.ingress,
+                charts: config.charts,
                 nodeSelector: apiNodeSelector,
                 entryNodes,
                 dependsOn: [openstackNamespace, ...nodeLabels],

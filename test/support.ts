@@ -2,9 +2,8 @@
 // reference copies of the charts' values.yaml files.
 import * as fs from "fs";
 import * as path from "path";
-import * as tar from "tar";
 import * as YAML from "yaml";
-import { archiveName, bundledCharts } from "../lib/chartBundle";
+import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
@@ -133,19 +132,6 @@ function readPulledValues(dir: string, chart: string, version: string): string |
     }
     const archive = path.join(dir, archiveName(chart, version));
     return fs.existsSync(archive) ? readArchivedFile(archive, `${chart}/values.yaml`) : undefined;
-}
-
-/** One file of a chart archive (.tgz), or undefined. */
-export function readArchivedFile(archive: string, inside: string): string | undefined {
-    const chunks: Buffer[] = [];
-    tar.t({
-        file: archive, sync: true,
-        onReadEntry: (entry) => {
-            if (entry.path === inside) entry.on("data", (chunk: Buffer) => chunks.push(chunk));
-            else entry.resume();
-        },
-    });
-    return chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
 }
 
 export function readYaml(file: string): Record<string, any> {
