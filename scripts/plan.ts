@@ -4,15 +4,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../config";
+import { ConfigError, parseConfig } from "../config";
+import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const run = await runStack({ stack, config: readStackConfig(stack) });
+    const stackConfig = readStackConfig(stack);
+    const run = await runStack({ stack, config: stackConfig });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -44,6 +47,15 @@ async function main(stack: string): Promise<void> {
         const file = path.join(dir, "haproxy-backends.cfg");
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
         written.push(file);
+    }
+    const plain = masked(run.outputs) as Record<string, any>;
+    const pictures = {
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config: parseConfig(stackConfig) }),
+        "endpoints.md": renderEndpoints(stack, plain),
+    };
+    for (const [name, text] of Object.entries(pictures)) {
+        fs.writeFileSync(path.join(dir, name), text);
+        written.push(path.join(dir, name));
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }
