@@ -94,6 +94,15 @@ const haproxyIngress: ControllerChartShape = {
     tcpBackends: (values) => Object.values(values.controller?.tcp ?? {}).map((target) => String(target).split(":")[0]),
 };
 
+/**
+ * openstack-helm charts that render a NodePort Service from their values (templates at 0ee5adef:
+ * keystone service-api.yaml, horizon service.yaml), and the value that makes it Local.
+ */
+export const CHART_NODE_PORT_SERVICES: Record<string, { service: string; enabledBy: string[]; localBy: string }> = {
+    keystone: { service: "keystone-api", enabledBy: ["network.api.node_port.enabled", "network.admin.node_port.enabled"], localBy: "network.api.external_policy_local" },
+    horizon: { service: "horizon-int", enabledBy: ["network.node_port.enabled"], localBy: "network.external_policy_local" },
+};
+
 /** Ingress controller charts by chart name. An unknown controller chart fails the class rule. */
 export const CONTROLLER_CHARTS: Record<string, ControllerChartShape> = { "haproxy-ingress": haproxyIngress };
 
@@ -120,6 +129,21 @@ function controllerOf(resource: { type: string; props: Values }): ControllerChar
 
 function releaseName(props: Values, fallback: string): string {
     return props.name ?? fallback;
+}
+
+function valueAt(values: Values, dotted: string): unknown {
+    return dotted.split(".").reduce<any>((node, key) => (node !== null && typeof node === "object" ? node[key] : undefined), values);
+}
+
+/** The Services a release renders that its values let the rules see. */
+function renderedServices(resource: { type: string; name: string; props: Values }): RenderedService[] {
+    if (resource.type !== TYPES.release) return [];
+    const values: Values = resource.props.values ?? {};
+    const controller = controllerOf(resource);
+    if (controller) return controller.services(values, releaseName(resource.props, resource.name));
+    const nodePort = CHART_NODE_PORT_SERVICES[chartName(resource.props)];
+    if (!nodePort || !nodePort.enabledBy.some((dotted) => valueAt(values, dotted) === true)) return [];
+    return [{ name: nodePort.service, type: "NodePort", externalTrafficPolicy: valueAt(values, nodePort.localBy) === true ? "Local" : "Cluster" }];
 }
 
 // ---- rules on one resource ----
@@ -159,8 +183,7 @@ export const externalTrafficPolicyLocal: ResourceValidationPolicy = {
             // Kubernetes defaults an unset policy to Cluster.
             services.push({ name: args.props.metadata?.name, type: args.props.spec.type, externalTrafficPolicy: args.props.spec.externalTrafficPolicy ?? "Cluster" });
         }
-        const controller = controllerOf(args);
-        if (controller) services.push(...controller.services(args.props.values ?? {}, releaseName(args.props, args.name)));
+        services.push(...renderedServices(args));
         for (const service of services.filter((s) => EXTERNAL_SERVICE_TYPES.includes(s.type) && s.externalTrafficPolicy !== "Local")) {
             report(`Service ${service.name} (${service.type}) has externalTrafficPolicy ${service.externalTrafficPolicy}: use Local, or opt the stack out with allowCluster in its policy config`);
         }
@@ -178,7 +201,7 @@ export const noDefaultPasswords: ResourceValidationPolicy = {
             if (WELL_KNOWN_SECRETS.includes(leaf.value)) report(`release ${releaseName(args.props, args.name)} sets ${leaf.path} to a well-known default`);
         }
         for (const dotted of CHART_DEFAULT_CREDENTIALS[chartName(args.props)] ?? []) {
-            const value = dotted.split(".").reduce<any>((node, key) => (node !== null && typeof node === "object" ? node[key] : undefined), values);
+            const value = valueAt(values, dotted);
             if (value === undefined || value === null || value === "") {
                 report(`release ${releaseName(args.props, args.name)} leaves ${dotted} at the chart's well-known default`);
             }

@@ -7,7 +7,7 @@ import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, 
 import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
 import { SERVICE_NAMES } from "../lib/charts";
 import {
-    CHART_DEFAULT_CREDENTIALS, chartName, CONTROLLER_CHARTS, externalTrafficPolicyLocal, HAPROXY_INGRESS_DEFAULTS, ingressClassServed,
+    CHART_DEFAULT_CREDENTIALS, CHART_NODE_PORT_SERVICES, chartName, CONTROLLER_CHARTS, externalTrafficPolicyLocal, HAPROXY_INGRESS_DEFAULTS, ingressClassServed,
     isClusterHost, noConfigSnippets, noDefaultPasswords, noExternalStatefulServices, noIngressToStateful, POLICIES,
     publicHostsHaveTls, TYPES, WELL_KNOWN_SECRETS,
 } from "../policy/rules";
@@ -146,6 +146,17 @@ describe("policy rules, one by one", () => {
             const found = await violations(externalTrafficPolicyLocal, [controller("vip", { service: { type: "LoadBalancer", externalTrafficPolicy: "Cluster" } })]);
             assert.match(found.join(), /Service vip \(LoadBalancer\) has externalTrafficPolicy Cluster/);
         });
+        it("reads the NodePort Service a chart renders from its values: keystone and horizon node_port without external_policy_local fail", async () => {
+            const found = await violations(externalTrafficPolicyLocal, [
+                release("keystone", { network: { api: { node_port: { enabled: true } } } }),
+                release("horizon", { network: { node_port: { enabled: true } } }),
+            ]);
+            assert.deepStrictEqual(found.map((v) => v.split(" ")[1]).sort(), ["horizon-int", "keystone-api"]);
+            assert.deepStrictEqual(await violations(externalTrafficPolicyLocal, [
+                release("keystone", { network: { admin: { node_port: { enabled: true } }, api: { external_policy_local: true } } }),
+                release("horizon", { network: { node_port: { enabled: true }, external_policy_local: true } }),
+            ]), []);
+        });
         it("lets a stack opt out through its policy config", async () => {
             const resources = [service("a", "NodePort", keystoneApi, { externalTrafficPolicy: "Cluster" })];
             assert.deepStrictEqual(await violations(externalTrafficPolicyLocal, resources, { allowCluster: true }), []);
@@ -247,6 +258,15 @@ describe("policy rules agree with the pinned charts", () => {
             };
             walk(pinnedChartValues(this, chart), "");
             assert.deepStrictEqual([...CHART_DEFAULT_CREDENTIALS[chart]].sort(), defaults.sort(), chart);
+        }
+    });
+
+    it("reads chart node-port switches that exist in the charts, off by default", function () {
+        for (const [chart, shape] of Object.entries(CHART_NODE_PORT_SERVICES)) {
+            const defaults = pinnedChartValues(this, chart);
+            for (const dotted of [...shape.enabledBy, shape.localBy]) {
+                assert.strictEqual(dotted.split(".").reduce<any>((node, key) => node?.[key], defaults), false, `${chart} ${dotted}`);
+            }
         }
     });
 
