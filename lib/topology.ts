@@ -16,7 +16,8 @@ export interface PlannedResource {
 export interface VipOutput {
     address: string;
     mode: string;
-    nodes: string[];
+    /** Node names, or node addresses as `apiNodes` gives them. */
+    nodes: (string | { node: string })[];
     failoverBound?: { seconds: number } | number;
 }
 
@@ -70,7 +71,8 @@ export function renderTopology(input: TopologyInput): string {
     const mode: string = outputs.exposureMode ?? "clusterip";
     const vip = outputs.vip as VipOutput | undefined;
     const nodeNames: string[] = (outputs.apiNodes ?? []).map((n: { node: string }) => n.node);
-    const entryNodes = vip?.nodes?.length ? vip.nodes : nodeNames.length > 0 ? nodeNames : ["any control-plane node"];
+    const vipNodes = (vip?.nodes ?? []).map((n) => (typeof n === "string" ? n : n.node));
+    const entryNodes = vipNodes.length > 0 ? vipNodes : nodeNames.length > 0 ? nodeNames : ["any control-plane node"];
     const services = resources.filter((r) => r.type === SERVICE);
     const ingresses = resources.filter((r) => r.type === INGRESS);
     const ctrls = controllers(resources);
@@ -128,10 +130,12 @@ export function renderTopology(input: TopologyInput): string {
     const hostControllers = ctrls.filter((c) => c.hostNetwork);
     const nodePorts = nodePortServices.flatMap((s) => (s.inputs.spec.ports ?? []).map((p: { nodePort?: number }) => p.nodePort).filter(Boolean));
     const listens = [...nodePorts.map((p: number) => `:${p}`), ...(hostControllers.length > 0 ? [":80", ":443"] : [])];
-    lines.push(`    subgraph nodes["nodes"]`);
-    for (const name of entryNodes) lines.push(`        node_${safe(name)}["${name}<br/>${listens.join(" ")}"]`);
-    lines.push("    end");
-    edge(front, "nodes");
+    if (listens.length > 0) {
+        lines.push(`    subgraph nodes["nodes"]`);
+        for (const name of entryNodes) lines.push(`        node_${safe(name)}["${name}<br/>${listens.join(" ")}"]`);
+        lines.push("    end");
+        edge(front, "nodes");
+    }
 
     for (const s of nodePortServices) {
         const service = apiServiceOf(s.inputs.spec.selector);
@@ -149,7 +153,8 @@ export function renderTopology(input: TopologyInput): string {
         if (c.hostNetwork) edge("nodes", controllerId(c), ":80 :443");
         else if (EXTERNAL_TYPES.includes(c.serviceType)) {
             node(`svc_${safe(c.release)}`, `Service ${c.release} ${c.serviceType}`);
-            edge(vip ? "vip" : "nodes", `svc_${safe(c.release)}`);
+            // A LoadBalancer Service (the VIP's, announced by MetalLB) takes the traffic itself.
+            edge(front, `svc_${safe(c.release)}`);
             edge(`svc_${safe(c.release)}`, controllerId(c));
         }
     }

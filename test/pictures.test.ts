@@ -77,6 +77,21 @@ describe("pictures: topology diagrams", () => {
         assert.ok(edges(diagram).some(([from, to]) => from === "vip" && to === "nodes"));
         assert.ok(diagram.includes(`node_ctrl_2[`) && !diagram.includes(`node_ctrl_3[`), "draws the VIP's nodes");
     });
+
+    it("with a VIP on the controller's LoadBalancer Service: client → VIP → Service → controller, no node ports", async () => {
+        const r = await runStackFile("staging");
+        const resources = r.resources.map((res) => res.type === "kubernetes:helm.sh/v3:Release" && res.name === "ingress-openstack"
+            ? { ...res, inputs: { ...res.inputs, values: { ...(res.inputs.values as object), controller: {
+                ...(res.inputs.values as any).controller, hostNetwork: false, kind: "Deployment", service: { type: "LoadBalancer", externalTrafficPolicy: "Local" } } } } }
+            : res);
+        const outputs = { ...r.plainOutputs(), vip: { address: "192.0.2.10", mode: "routed", nodes: [{ node: "ctrl-1" }] } };
+        const diagram = renderTopology({ resources, outputs });
+        const chain = edges(diagram).map(([from, to]) => `${from}>${to}`);
+        for (const hop of ["client>vip", "vip>svc_ingress_openstack", "svc_ingress_openstack>ctrl_ingress_openstack", "ctrl_ingress_openstack>svc_keystone_api"]) {
+            assert.ok(chain.includes(hop), `${hop} missing:\n${diagram}`);
+        }
+        assert.ok(!diagram.includes("subgraph nodes"), diagram);
+    });
 });
 
 describe("pictures: endpoints table", () => {
