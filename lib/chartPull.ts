@@ -30,8 +30,9 @@ const MAX_REDIRECTS = 5;
 
 /**
  * Checks every chart against its repository's index first, so that nothing is downloaded when a
- * pin is wrong; then downloads each, verifies its digest and its Chart.yaml, and writes
- * `<to>/<chart>-<version>.tgz` (what `taco:charts.repository` reads from a local directory).
+ * pin is wrong; then downloads each beside `<to>`, verifies its digest and its Chart.yaml, and
+ * only when all passed moves them to `<to>/<chart>-<version>.tgz` (what `taco:charts.repository`
+ * reads from a local directory).
  * With `unpack`, also unpacks each into `<to>/<chart>/` (helm-toolkit included).
  */
 export async function pullCharts(charts: BundledChart[], to: string, options: { unpack?: boolean; log?: (line: string) => void } = {}): Promise<PulledChart[]> {
@@ -55,33 +56,44 @@ export async function pullCharts(charts: BundledChart[], to: string, options: { 
     if (missing.length > 0) throw new ChartPullError(`pinned chart versions missing from their repositories:\n  ${missing.join("\n  ")}`);
 
     fs.mkdirSync(to, { recursive: true });
-    const pulled: PulledChart[] = [];
-    for (const { chart, entry } of found) {
-        if (!entry?.urls?.length) throw new ChartPullError(`${chart.chart} ${chart.version}: the index gives no download URL`);
-        const url = new URL(entry.urls[0], `${chart.repository}/`).toString();
-        const archive = await download(url);
-        if (entry.digest) {
-            const digest = crypto.createHash("sha256").update(archive).digest("hex");
-            if (digest !== entry.digest) throw new ChartPullError(`${chart.chart} ${chart.version}: ${url} has sha256 ${digest}, the index says ${entry.digest}`);
+    const staging = fs.mkdtempSync(path.join(to, ".pull-"));
+    try {
+        const verified = [];
+        for (const { chart, entry } of found) verified.push({ chart, staged: await fetchVerified(chart, entry, staging) });
+        const pulled: PulledChart[] = [];
+        for (const { chart, staged } of verified) {
+            const file = path.join(to, path.basename(staged));
+            fs.renameSync(staged, file);
+            if (options.unpack) {
+                fs.rmSync(path.join(to, chart.chart), { recursive: true, force: true });
+                tar.x({ file, cwd: to, sync: true });
+            }
+            log(`${chart.chart} ${chart.version}  ${path.relative(process.cwd(), file)}  (${chart.purpose})`);
+            pulled.push({ ...chart, file });
         }
-        const file = path.join(to, archiveName(chart.chart, chart.version));
-        const partial = `${file}.partial`;
-        fs.writeFileSync(partial, archive);
-        const chartYaml = readArchivedFile(partial, `${chart.chart}/Chart.yaml`);
-        const packaged = chartYaml ? YAML.parse(chartYaml) : undefined;
-        if (packaged?.name !== chart.chart || packaged?.version !== chart.version) {
-            fs.rmSync(partial);
-            throw new ChartPullError(`${chart.chart} ${chart.version}: ${url} holds ${packaged ? `${packaged.name} ${packaged.version}` : "no Chart.yaml"}`);
-        }
-        fs.renameSync(partial, file);
-        if (options.unpack) {
-            fs.rmSync(path.join(to, chart.chart), { recursive: true, force: true });
-            tar.x({ file, cwd: to, sync: true });
-        }
-        log(`${chart.chart} ${chart.version}  ${path.relative(process.cwd(), file)}  (${chart.purpose})`);
-        pulled.push({ ...chart, file });
+        return pulled;
+    } finally {
+        fs.rmSync(staging, { recursive: true, force: true });
     }
-    return pulled;
+}
+
+/** Downloads one chart into `dir`, checked against its index entry and its own Chart.yaml. */
+async function fetchVerified(chart: BundledChart, entry: IndexEntry | undefined, dir: string): Promise<string> {
+    if (!entry?.urls?.length) throw new ChartPullError(`${chart.chart} ${chart.version}: the index gives no download URL`);
+    const url = new URL(entry.urls[0], `${chart.repository}/`).toString();
+    const archive = await download(url);
+    if (entry.digest) {
+        const digest = crypto.createHash("sha256").update(archive).digest("hex");
+        if (digest !== entry.digest) throw new ChartPullError(`${chart.chart} ${chart.version}: ${url} has sha256 ${digest}, the index says ${entry.digest}`);
+    }
+    const file = path.join(dir, archiveName(chart.chart, chart.version));
+    fs.writeFileSync(file, archive);
+    const chartYaml = readArchivedFile(file, `${chart.chart}/Chart.yaml`);
+    const packaged = chartYaml ? YAML.parse(chartYaml) : undefined;
+    if (packaged?.name !== chart.chart || packaged?.version !== chart.version) {
+        throw new ChartPullError(`${chart.chart} ${chart.version}: ${url} holds ${packaged ? `${packaged.name} ${packaged.version}` : "no Chart.yaml"}`);
+    }
+    return file;
 }
 
 function indexUrl(repository: string): string {

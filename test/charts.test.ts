@@ -154,10 +154,30 @@ describe("charts pull: the pinned charts for an air-gapped site", function () {
         assert.ok(!fs.existsSync(to) || fs.readdirSync(to).length === 0);
     });
 
-    it("fails when an archive does not have the digest its index gives", async () => {
-        const result = await pull(["--to", path.join(tmp, "out-digest"), "--mirror", `${base}/bad-digest`], caFile);
+    it("fails when an archive does not have the digest its index gives, leaving nothing behind", async () => {
+        const to = path.join(tmp, "out-digest");
+        const result = await pull(["--to", to, "--mirror", `${base}/bad-digest`], caFile);
         assert.strictEqual(result.status, 1);
+        assert.deepStrictEqual(fs.readdirSync(to), [], "a failed pull left files behind");
         assert.match(result.stderr, /horizon \S+: https:\/\/127\.0\.0\.1:\d+\/archives\/horizon-\S+\.tgz has sha256 [0-9a-f]{64}, the index says 0{64}/);
+    });
+
+    it("--stack pulls the stack's own chart versions, and refuses a stack that already reads a local directory", async () => {
+        const stack = `chartstest${process.pid}`;
+        const file = path.join(PROJECT, `Pulumi.${stack}.yaml`);
+        try {
+            // keystone 0.0.1 is in the index (so the pin check passes) but its archive is not served.
+            fs.writeFileSync(file, YAML.stringify({ config: { "taco:services": { keystone: { version: "0.0.1" } } } }));
+            const versioned = await pull(["--to", path.join(tmp, "out-stack"), "--stack", stack, "--mirror", `${base}/good`], caFile);
+            assert.strictEqual(versioned.status, 1);
+            assert.match(versioned.stderr, /\/good\/x: HTTP 404/);
+            fs.writeFileSync(file, YAML.stringify({ config: { "taco:charts": { repository: path.join(tmp, "out-good") } } }));
+            const local = await pull(["--to", path.join(tmp, "out-stack"), "--stack", stack], caFile);
+            assert.strictEqual(local.status, 2);
+            assert.match(local.stderr, new RegExp(`stack ${stack} already reads its charts from .*out-good; give --repository`));
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
     });
 
     it("refuses plain http, and a certificate it does not trust", async () => {
