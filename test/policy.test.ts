@@ -1,6 +1,7 @@
 // The policy pack's rules (policy/rules.ts), fed resources the way the engine hands them: type
 // token, the inputs as registered, a URN; and then fed everything the real program registers.
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
@@ -330,6 +331,28 @@ describe("policy rules over what the program registers", () => {
                     assert.ok(key === "enforcementLevel" || key in (policy.configSchema?.properties ?? {}), `${file}: ${name} has no setting ${key}`);
                 }
             }
+        }
+    });
+});
+
+describe("policy pack", () => {
+    it("constructs the pack in policy/: its dependencies resolve through the workspace, its server reports a port", async function () {
+        this.timeout(60_000);
+        const dir = path.resolve(__dirname, "..", "policy");
+        assert.ok(fs.existsSync(path.join(dir, "PulumiPolicy.yaml")));
+        assert.ok(!fs.existsSync(path.join(dir, "node_modules")), "policy/ has its own node_modules: its dependencies are the workspace's");
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const firstLine = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                child.stdout.on("data", (chunk) => { out += chunk; if (out.includes("\n")) resolve(out.split("\n")[0]); });
+                child.stderr.on("data", (chunk) => { err += chunk; });
+                child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
+            });
+            assert.match(firstLine, /^\d+$/, "the policy server prints the port it listens on");
+        } finally {
+            child.kill();
         }
     });
 });
