@@ -88,6 +88,7 @@ const exposed = (() => {
                 hierarchical: exposure.mode === "hierarchical",
                 namespace: config.namespace,
                 settings: exposure.ingress,
+                charts: config.charts,
                 nodeSelector: apiNodeSelector,
                 tolerations: config.nodes.tolerations,
                 entryNodes,

@@ -1,10 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressControllerKind, Toleration } from "../config";
+import { ChartSource, IngressControllerKind, Toleration } from "../config";
+import { localChartPath } from "../lib/chartBundle";
 import { ControllerSpec, HostPort, INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
 
 export interface IngressControllerArgs {
     controller: IngressControllerKind;
+    /** Where charts come from: a local directory (air-gapped sites) holds the controller's too. */
+    charts: ChartSource;
     /** Where the pods run. */
     nodeSelector: Record<string, string>;
     /** The taints of those nodes. */
@@ -39,9 +42,10 @@ export abstract class IngressController extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(spec.releaseName, {
             name: spec.releaseName,
             namespace: spec.namespace,
-            chart: chart.chart,
-            version: chart.version,
-            repositoryOpts: { repo: chart.repository },
+            ...(args.charts.kind === "local"
+                // config checked it is there.
+                ? { chart: localChartPath(args.charts.directory, chart.chart, chart.version)! }
+                : { chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository } }),
             values,
             timeout: 600,
             createNamespace: false,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IngressSettings, Toleration } from "../config";
+import { ChartSource, IngressSettings, Toleration } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -13,6 +13,7 @@ export interface IngressExposureArgs {
     hierarchical: boolean;
     namespace: string;
     settings: IngressSettings;
+    charts: ChartSource;
     /** The nodes the client-facing controller runs on, by label. */
     nodeSelector: Record<string, string>;
     /** The taints of those nodes. */
@@ -48,7 +49,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             : undefined;
 
         this.namespaceController = new IngressNamespace("namespace-controller", {
-            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
+            controller, charts: args.charts, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
             hostNetwork: !hierarchical, dependsOn: args.dependsOn,
         }, { parent: this });
 
@@ -61,7 +62,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             // Moving from `ingress` to `hierarchical` hands host ports 80/443 over on the same
             // nodes: the namespace controller must leave host networking before this one binds.
             this.clusterController = new IngressCluster("cluster-controller", {
-                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
+                controller, charts: args.charts, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
                 dependsOn: [this.namespaceController.release],

@@ -24,6 +24,12 @@ export const PINNED_CHART_VERSIONS: Record<ServiceName, string> = {
     horizon: "2026.1.16+0ee5adeff",
 };
 
+/**
+ * The library chart the others depend on through `file://../helm-toolkit`. Packaged charts carry
+ * it inside; unpacked ones need it beside them. Counted the same way, from the same snapshot.
+ */
+export const HELM_TOOLKIT_VERSION = "2026.1.22+0ee5adeff";
+
 /** The values path of each chart's replica count. */
 export const REPLICAS_PATH: Record<ServiceName, string> = {
     rabbitmq: "pod.replicas.server",

@@ -5,16 +5,18 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, parseConfig } from "../config";
+import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
+import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const config = readStackConfig(stack);
-    const run = await runStack({ stack, config });
+    const stackConfig = readStackConfig(stack);
+    const run = await runStack({ stack, config: stackConfig });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -42,13 +44,22 @@ async function main(stack: string): Promise<void> {
         written.push(file);
     }
     const rollout = path.join(dir, "rollout.md");
-    fs.writeFileSync(rollout, renderRollout(stack, run.resources, parseConfig(config, PROJECT_DIR)));
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, parseConfig(stackConfig, PROJECT_DIR)));
     written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
         written.push(file);
+    }
+    const plain = masked(run.outputs) as Record<string, any>;
+    const pictures = {
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config: parseConfig(stackConfig) }),
+        "endpoints.md": renderEndpoints(stack, plain),
+    };
+    for (const [name, text] of Object.entries(pictures)) {
+        fs.writeFileSync(path.join(dir, name), text);
+        written.push(path.join(dir, name));
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }

@@ -2,9 +2,8 @@
 // balancer, with externalTrafficPolicy Local by default (one API pod on every node handed to the
 // load balancer, none elsewhere) and Cluster allowed.
 import * as assert from "assert";
-import * as path from "path";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
-import { failure, LAB_NODES, pathAllowed, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap } from "./support";
+import { failure, LAB_NODES, pathAllowed, pinnedChartValues, run, Run, runStackFile, StackValues, unwrap } from "./support";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const NODE_PATCH = "kubernetes:core/v1:NodePatch";
@@ -79,17 +78,15 @@ describe("NodePort exposure", () => {
         });
 
         it("uses the charts' own default node ports (keystone network.api.node_port.port, horizon network.node_port.port)", function () {
-            const reference = path.join(requireReference(this), "openstack-helm");
-            const keystone = readYaml(path.join(reference, "keystone", "values.yaml"));
-            const horizon = readYaml(path.join(reference, "horizon", "values.yaml"));
+            const keystone = pinnedChartValues(this, "keystone");
+            const horizon = pinnedChartValues(this, "horizon");
             assert.strictEqual(spec(local.get(SERVICE, "keystone-nodeport")).ports[0].nodePort, keystone.network.api.node_port.port);
             assert.strictEqual(spec(local.get(SERVICE, "horizon-nodeport")).ports[0].nodePort, horizon.network.node_port.port);
         });
 
         it("points each Service at the port of the chart's own in-cluster Service (keystone port.api.internal, horizon port.web.default)", function () {
-            const reference = path.join(requireReference(this), "openstack-helm");
-            const keystone = readYaml(path.join(reference, "keystone", "values.yaml"));
-            const horizon = readYaml(path.join(reference, "horizon", "values.yaml"));
+            const keystone = pinnedChartValues(this, "keystone");
+            const horizon = pinnedChartValues(this, "horizon");
             assert.strictEqual(spec(local.get(SERVICE, "keystone-nodeport")).ports[0].port, keystone.endpoints.identity.port.api.internal);
             assert.strictEqual(spec(local.get(SERVICE, "horizon-nodeport")).ports[0].port, horizon.endpoints.dashboard.port.web.default);
         });
@@ -123,9 +120,8 @@ describe("NodePort exposure", () => {
         });
 
         it("sets only keys the charts have (or read as lookups)", function () {
-            const reference = path.join(requireReference(this), "openstack-helm");
-            const keystone = readYaml(path.join(reference, "keystone", "values.yaml"));
-            const horizon = readYaml(path.join(reference, "horizon", "values.yaml"));
+            const keystone = pinnedChartValues(this, "keystone");
+            const horizon = pinnedChartValues(this, "horizon");
             const catalog = ["endpoints.identity.host_fqdn_override.public", "endpoints.identity.port.api.public", "endpoints.identity.scheme.public"];
             for (const key of ["pod.replicas.api", "pod.affinity.anti.type.default", "labels.api.node_selector_key", "labels.api.node_selector_value", ...catalog]) {
                 assert.notStrictEqual(dig(local.values("keystone"), key), undefined, `keystone ${key} not set`);

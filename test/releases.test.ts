@@ -7,7 +7,7 @@ import { PINNED_CHART_VERSIONS, SERVICE_NAMES } from "../lib/charts";
 import { leafPaths } from "../lib/values";
 import { readStackConfig } from "../tools/stackConfig";
 import {
-    isSecret, LAB_NODES, pathAllowed, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap,
+    isSecret, LAB_NODES, pathAllowed, pinnedChartValues, requireReference, run, Run, runStackFile, StackValues, unwrap,
 } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -120,8 +120,9 @@ function allScalars(value: unknown, at = ""): { path: string; value: unknown }[]
     return [{ path: at, value }];
 }
 
-function referenceValues(reference: string, chart: string): Record<string, any> {
-    return readYaml(path.join(reference, "openstack-helm", chart, "values.yaml"));
+/** The pinned chart's values.yaml (pulled charts when present, else shared/reference). */
+function referenceValues(context: Mocha.Context, chart: string): Record<string, any> {
+    return pinnedChartValues(context, chart);
 }
 
 const BASE_SCENARIOS = ["default", "dev", "prod"];
@@ -323,14 +324,14 @@ for (const name of BASE_SCENARIOS) {
 
         for (const chart of SERVICE_NAMES) {
             it(`leaves no "password" and no "openstack-cookie" in ${chart}`, function () {
-                const merged = helmMerge(referenceValues(requireReference(this), chart), r.values(chart));
+                const merged = helmMerge(referenceValues(this, chart), r.values(chart));
                 const left = allScalars(merged).filter((leaf) => leaf.value === "password" || leaf.value === "openstack-cookie");
                 assert.deepStrictEqual(left.map((leaf) => `${leaf.path}: ${String(leaf.value)}`), []);
             });
         }
 
         it("replaces horizon's default secret key", function () {
-            const reference = referenceValues(requireReference(this), "horizon");
+            const reference = referenceValues(this, "horizon");
             const keyPath = "conf.horizon.local_settings.config.horizon_secret_key";
             const chartDefault = get(reference, keyPath);
             assert.ok(chartDefault, "the chart has no default secret key to replace");
@@ -365,10 +366,9 @@ describe("releases: the pinned versions are the ones computed from the reference
 describe("releases: every values path set is one the pinned chart reads", () => {
     for (const name of ["default", "dev", "prod", "staging", "nodeport-cluster", "ingress+nodes", "clusterip+nodes"]) {
         it(`sets only known paths with ${name}`, async function () {
-            const reference = requireReference(this);
             const r = await scenario(name);
             for (const chart of SERVICE_NAMES) {
-                const defaults = referenceValues(reference, chart);
+                const defaults = referenceValues(this, chart);
                 const unknown = leafPaths(r.values(chart)).filter((dotted) => !pathAllowed(defaults, dotted, LOOKUPS));
                 assert.deepStrictEqual(unknown, [], `${chart}: paths absent from its values.yaml`);
             }
@@ -516,7 +516,7 @@ describe("releases: control-plane node labels", () => {
             });
 
             it("uses the label the charts select control-plane pods by", function () {
-                const keystone = referenceValues(requireReference(this), "keystone");
+                const keystone = referenceValues(this, "keystone");
                 assert.deepStrictEqual(keystone.labels.api,
                     { node_selector_key: CONTROL_PLANE_LABEL.key, node_selector_value: CONTROL_PLANE_LABEL.value });
             });

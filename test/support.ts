@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
+import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
+import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
@@ -136,9 +137,48 @@ export function referenceDir(): string | undefined {
 export function requireReference(context: Mocha.Context): string {
     const dir = referenceDir();
     if (dir) return dir;
-    if (process.env.CI) throw new Error("shared/reference is missing beside the project; CI lays it out there");
+    // A hosted runner has no shared/reference but pulls the pinned charts (.github/workflows/checks.yml).
+    if (process.env.CI && !pulledChartsDir()) throw new Error("shared/reference is missing beside the project; CI lays it out there");
     context.skip();
     throw new Error("unreachable");
+}
+
+/** Charts pulled by `npm run charts -- pull` (`TACO_CHARTS_DIR`, or `.charts/` in the project), if any. */
+export function pulledChartsDir(): string | undefined {
+    const dir = process.env.TACO_CHARTS_DIR ?? path.join(PROJECT_DIR, ".charts");
+    return fs.existsSync(dir) && fs.readdirSync(dir).some((file) => file.endsWith(".tgz")) ? dir : undefined;
+}
+
+const announced = new Set<string>();
+
+/**
+ * The values.yaml of a chart at the version the program pins: from the pulled charts when present
+ * (unpacked `<chart>/` or `<chart>-<version>.tgz`), else from shared/reference. Says once which.
+ */
+export function pinnedChartValues(context: Mocha.Context, chart: string): Record<string, any> {
+    const pin = bundledCharts().find((entry) => entry.chart === chart);
+    if (!pin) throw new Error(`${chart} is not a chart the program pins`);
+    const pulled = pulledChartsDir();
+    const text = pulled && readPulledValues(pulled, chart, pin.version);
+    const source = text ? `pulled charts in ${path.relative(process.cwd(), pulled) || "."}` : "shared/reference";
+    if (!announced.has(source)) {
+        announced.add(source);
+        console.log(`      (chart values.yaml from ${source})`);
+    }
+    if (text) return YAML.parse(text);
+    const reference = requireReference(context);
+    const file = path.join(reference, ...(fs.existsSync(path.join(reference, "openstack-helm", chart))
+        ? ["openstack-helm", chart] : ["controllers", chart, pin.version]), "values.yaml");
+    return readYaml(file);
+}
+
+function readPulledValues(dir: string, chart: string, version: string): string | undefined {
+    const unpacked = path.join(dir, chart);
+    if (fs.existsSync(path.join(unpacked, "Chart.yaml")) && readYaml(path.join(unpacked, "Chart.yaml")).version === version) {
+        return fs.readFileSync(path.join(unpacked, "values.yaml"), "utf8");
+    }
+    const archive = path.join(dir, archiveName(chart, version));
+    return fs.existsSync(archive) ? readArchivedFile(archive, `${chart}/values.yaml`) : undefined;
 }
 
 export function readYaml(file: string): Record<string, any> {
