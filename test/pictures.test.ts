@@ -36,7 +36,7 @@ describe("pictures: topology diagrams", () => {
     it("dev (nodeport): client → load balancer → the three nodes on 30500/31000 → Local Services → pods", async () => {
         const diagram = renderTopology(input(await runStackFile("dev"), "dev"));
         assert.match(diagram, /^flowchart LR$/m);
-        assert.match(diagram, /lb\["external load balancer<br\/>http:\/\/ctrl-1:30500"\]/);
+        assert.match(diagram, /lb\["external load balancer<br\/>http:\/\/keystone-lb\.lab\.example\.com"\]/);
         for (const node of LAB_NODES) assert.match(diagram, new RegExp(`\\["${node}<br/>:30500 :31000"\\]`));
         assert.deepStrictEqual(edges(diagram).filter(([from]) => from === "nodes").map(([, to, label]) => `${to} ${label}`).sort(),
             ["svc_horizon_nodeport :31000", "svc_keystone_nodeport :30500"]);
