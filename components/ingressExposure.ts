@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IngressSettings } from "../config";
+import { ChartSource, IngressSettings, Toleration } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -13,8 +13,11 @@ export interface IngressExposureArgs {
     hierarchical: boolean;
     namespace: string;
     settings: IngressSettings;
+    charts: ChartSource;
     /** The nodes the client-facing controller runs on, by label. */
     nodeSelector: Record<string, string>;
+    /** The taints of those nodes. */
+    tolerations: Toleration[];
     /** Those nodes by name, where the stack lists them; clients reach the controller there. */
     entryNodes: pulumi.Input<NodeAddress[]>;
     /** What every child needs first (the namespace, the node labels). */
@@ -46,7 +49,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             : undefined;
 
         this.namespaceController = new IngressNamespace("namespace-controller", {
-            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector,
+            controller, charts: args.charts, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
             hostNetwork: !hierarchical, dependsOn: args.dependsOn,
         }, { parent: this });
 
@@ -59,7 +62,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             // Moving from `ingress` to `hierarchical` hands host ports 80/443 over on the same
             // nodes: the namespace controller must leave host networking before this one binds.
             this.clusterController = new IngressCluster("cluster-controller", {
-                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector,
+                controller, charts: args.charts, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
                 dependsOn: [this.namespaceController.release],
@@ -71,19 +74,23 @@ export class IngressExposure extends pulumi.ComponentResource {
         const https = settings.tls !== undefined;
         const entries = pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
 
+        // With TLS, horizon's session and CSRF cookies are Secure: a browser logs in only over
+        // https, so the plain-http node URLs are no endpoints a person can use (they stay in
+        // `checks`, as probes of the routes).
         this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
             const path = API_PODS[service].healthPath;
             const host = publicHost(service);
             return [service, [
                 ...(host ? [{ url: `${https ? "https" : "http"}://${host}${path}` }] : []),
-                ...nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) })),
+                ...(https ? [] : nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) }))),
             ]];
         })));
 
         this.checks = entries.apply((nodes) => [
             ...nodes.flatMap((node) => API_SERVICES.flatMap((service) => {
                 const path = API_PODS[service].healthPath;
-                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"`;
+                const probe = https ? "  # probe of the route over plain http; browsers use the https endpoints" : "";
+                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"${probe}`;
                 const host = publicHost(service);
                 return [
                     viaHost(inClusterHost(service)),

@@ -28,6 +28,7 @@ export class IngressNamespace extends IngressController {
             kind: args.hostNetwork ? "DaemonSet" : "Deployment",
             replicas: args.hostNetwork ? undefined : args.replicas ?? 2,
             nodeSelector: args.nodeSelector,
+            tolerations: args.tolerations,
             behindProxy: !args.hostNetwork,
         }, opts);
     }

@@ -7,7 +7,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, parseConfig } from "../config";
+import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderRollout } from "../lib/rollout";
+import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { nodeReadState, readNodeAddresses, readStackConfig } from "../tools/stackConfig";
 
@@ -17,6 +20,7 @@ async function main(stack: string, nodeAddresses?: Record<string, string>): Prom
     const config = readStackConfig(stack);
     const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
     const run = await runStack({ stack, config, readState });
+    const settings = parseConfig(config, PROJECT_DIR);
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -43,12 +47,24 @@ async function main(stack: string, nodeAddresses?: Record<string, string>): Prom
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
         written.push(file);
     }
+    const rollout = path.join(dir, "rollout.md");
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, settings));
+    written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
-        const { publicEndpoint } = parseConfig(config).exposure.nodePort ?? {};
+        const { publicEndpoint } = settings.exposure.nodePort ?? {};
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack, { publicEndpoint }));
         written.push(file);
+    }
+    const plain = masked(run.outputs) as Record<string, any>;
+    const pictures = {
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config: settings }),
+        "endpoints.md": renderEndpoints(stack, plain),
+    };
+    for (const [name, text] of Object.entries(pictures)) {
+        fs.writeFileSync(path.join(dir, name), text);
+        written.push(path.join(dir, name));
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }

@@ -38,7 +38,9 @@ const CHECKED_TYPES: Record<string, { apiVersion: string; kind: string }> = {
     "kubernetes:networking.k8s.io/v1:Ingress": { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
 };
 /** Kubernetes types deliberately not validated, and why (see the header). */
-const SKIPPED_TYPES = ["kubernetes:core/v1:NodePatch", "kubernetes:core/v1:Node", "kubernetes:helm.sh/v3:Release"];
+const SKIPPED_TYPES = ["kubernetes:core/v1:NodePatch", "kubernetes:core/v1:Node", "kubernetes:helm.sh/v3:Release",
+    // Only read (ClusterPrerequisites), never created.
+    "kubernetes:storage.k8s.io/v1:StorageClass", "kubernetes:cert-manager.io/v1:ClusterIssuer"];
 
 const RUNS: Array<{ name: string; start: () => Promise<Run> }> = [
     { name: "clusterip (no config)", start: () => run({}) },
