@@ -12,12 +12,12 @@ import { Memcached } from "./components/memcached";
 import { NodePortExposure } from "./components/nodePortExposure";
 import { OpenStackChartArgs } from "./components/openstackChart";
 import { RabbitMQ } from "./components/rabbitmq";
-import { parseConfig } from "./config";
-import { CONTROL_PLANE_LABEL, ServiceName } from "./lib/charts";
+import { loadConfig } from "./config";
+import { CHARTS_WITH_VOLUME, CONTROL_PLANE_LABEL, ServiceName } from "./lib/charts";
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
 import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
 
-const config = parseConfig(pulumi.runtime.allConfig());
+const config = loadConfig();
 const { exposure } = config;
 
 const openstackNamespace = new k8s.core.v1.Namespace("namespace", { metadata: { name: config.namespace } });
@@ -32,13 +32,15 @@ const apiNodeSelector: Record<string, string> = controlPlane
     : { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value };
 const nodeLabels = controlPlane?.patches ?? [];
 
-const credentials = new Credentials("credentials", {});
+const credentials = new Credentials("credentials", { given: config.credentials, protect: config.protect });
 const chartArgs = (service: ServiceName): OpenStackChartArgs => ({
     namespace: openstackNamespace.metadata.name,
     source: config.charts,
     settings: config.services[service],
     credentials,
     dependsOn: nodeLabels,
+    // The releases that hold data (mariadb, rabbitmq): a mode switch never replaces them, and neither may a slip.
+    protect: config.protect && CHARTS_WITH_VOLUME.includes(service),
 });
 const apiValues = apiExposureValues(config);
 

@@ -17,6 +17,8 @@ export interface OpenStackChartArgs {
     after?: OpenStackChart[];
     /** Other resources that must exist first (node labels the pods schedule by). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Pulumi's `protect`: set on the releases that hold data. */
+    protect?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             atPath(REPLICAS_PATH[chart], settings.replicas),
             CHARTS_WITH_VOLUME.includes(chart) ? volumeValues(settings) : {},
             settings.values,
+            ...Object.entries(settings.secretValues).map(([dotted, secret]) => atPath(dotted, secret)),
         );
         this.release = new k8s.helm.v3.Release(chart, {
             name: this.releaseName,
@@ -69,6 +72,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             createNamespace: false,
         }, {
             parent: this,
+            protect: args.protect,
             dependsOn: [...(args.after ?? []).map((other) => other.release), ...(args.dependsOn ?? [])],
         });
         this.registerOutputs({ release: this.release });

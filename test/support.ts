@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
-import { readStackConfig } from "../tools/stackConfig";
+import { readStack } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -30,16 +30,19 @@ export interface Run extends StackRun {
 /** The three controller nodes of the article's lab. */
 export const LAB_NODES = ["ctrl-1", "ctrl-2", "ctrl-3"];
 
-export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string> } = {}): Promise<Run> {
+export async function run(
+    values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string>; secretKeys?: string[] } = {},
+): Promise<Run> {
     return wrap(await runStack({
         stack: options.stack ?? "test",
         config: toPulumiConfig(values),
+        secretKeys: options.secretKeys ?? (values["taco:secrets"] === undefined ? [] : ["taco:secrets"]),
         readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined,
     }));
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await runStack({ stack, config: readStackConfig(stack) }));
+    return wrap(await runStack({ stack, ...readStack(stack) }));
 }
 
 function nodeReadState(ips: Record<string, string>) {

@@ -20,6 +20,8 @@ export interface RecordedResource {
     custom: boolean;
     /** Read with `.get` rather than created. */
     read: boolean;
+    /** Pulumi's `protect` option. */
+    protect: boolean;
     /** Inputs as serialized for the engine: secrets are `{ [SIG_KEY]: SECRET_SIG, value }`. */
     inputs: Record<string, unknown>;
 }
@@ -34,6 +36,8 @@ export interface RunOptions {
     stack: string;
     /** Stack config as Pulumi holds it: full keys, structured values as JSON text. */
     config: Record<string, string>;
+    /** Full keys Pulumi holds as secrets, as the language host passes them (PULUMI_CONFIG_SECRET_KEYS). */
+    secretKeys?: string[];
     /** State the cluster would return when a resource is read (Node.get), by type and id. */
     readState?: (type: string, id: string) => Record<string, unknown> | undefined;
     /** The program to run; index.ts by default. */
@@ -75,6 +79,7 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
             parent: req.getParent(),
             dependencies: req.getDependenciesList(),
             custom: read || req.getCustom(),
+            protect: !read && req.getProtect() === true,
             inputs: (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {},
         });
         if (!read) secretOutputs.set(key(type, name), req.getAdditionalsecretoutputsList());
@@ -90,7 +95,7 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
         return registerResourceOutputs(req, callback);
     };
 
-    pulumi.runtime.setAllConfig(options.config);
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
     const program = require.resolve(options.program ?? PROGRAM);
     delete require.cache[program];
     await pulumi.runtime.runInPulumiStack(async () => require(program));
