@@ -76,8 +76,11 @@ function object<S extends z.ZodRawShape>(shape: S, context = "") {
 }
 export const ALLOWED_KEYS = "allowed keys of ";
 
+/** Meta keyword for a default as README states it (JSON Schema's `default` would have to be a value). */
+export const DEFAULT_TEXT = "x-taco-default";
+
 const documented = <T extends z.ZodType>(schema: T, description: string, defaultText?: string) =>
-    schema.meta({ description, ...(defaultText !== undefined ? { default: defaultText } : {}) });
+    schema.meta({ description, ...(defaultText !== undefined ? { [DEFAULT_TEXT]: defaultText } : {}) });
 
 // --- keys -------------------------------------------------------------------------------------
 
@@ -87,7 +90,7 @@ const namespace = documented(text("a DNS label (lower-case letters, digits, '-')
 const charts = object({
     repository: documented(text("an https:// Helm repository or a local directory of charts", undefined, 2048),
         "https Helm repository (no credentials in the URL), or a local directory holding `<chart>/` (unpacked, with `helm-toolkit/` beside them) or `<chart>-<version>.tgz`",
-        DEFAULT_CHART_REPOSITORY),
+        DEFAULT_CHART_REPOSITORY).optional(),
 });
 
 const persistence = object({
@@ -162,31 +165,39 @@ const ingress = object({
 
 const ipAddress = (what: string) => z.union([z.ipv4(), z.ipv6()], expected(what));
 const asn = whole(1, 4_294_967_295);
-const vipAddress = documented(ipAddress("a single host address (IPv4 or IPv6, no prefix)"), "the VIP: one host address");
+const vipAddress = documented(ipAddress("a single host address (IPv4 or IPv6, no prefix)"), "the VIP: one host address (not `none`)");
 const tolerationSeconds = documented(whole(0, 3600), "how long the entry pod stays on an unreachable or not-ready node", "30").default(30);
 const metallb = documented(object({ install: bool().default(true) }), "`{ install }`: false when the cluster already runs MetalLB", "{ install: true }")
     .default({ install: true });
 
-const bfd = object({
+const bfd = documented(object({
     receiveInterval: whole(10, 60_000).default(300),
     transmitInterval: whole(10, 60_000).default(300),
     detectMultiplier: whole(2, 255).default(3),
-});
+}), "BFD timers as MetalLB's BFDProfile takes them: receiveInterval and transmitInterval 10–60000 ms, detectMultiplier 2–255 (speaker metallb only)",
+"300, 300, 3 when bfd is given; no BFD otherwise");
 
-const bgp = object({
-    speaker: oneOf(["metallb", "calico"]).default("metallb"),
-    myASN: asn,
-    peers: z.array(object({ address: ipAddress("an IP address of the upstream router"), asn }), expected("a list of { address, asn }"))
+const bgp = documented(object({
+    speaker: documented(oneOf(["metallb", "calico"]), "who speaks BGP on the nodes: MetalLB (FRR-K8s) or Calico", "metallb").default("metallb"),
+    myASN: documented(asn, "the nodes' AS number (1–4294967295)"),
+    peers: documented(z.array(object({ address: ipAddress("an IP address of the upstream router"), asn }), expected("a list of { address, asn }"))
         .min(1, expected("at least one peer { address, asn } in routed mode"))
-        .max(LIMITS.bgpPeers, expected(`at most ${LIMITS.bgpPeers} peers`)),
-    holdTime: z.union([z.literal(0), whole(3, 65535)], expected("0 (no keepalives) or a whole number of seconds from 3 to 65535")).default(9),
+        .max(LIMITS.bgpPeers, expected(`at most ${LIMITS.bgpPeers} peers`)), `the upstream routers, \`[{ address, asn }]\` (1–${LIMITS.bgpPeers})`),
+    holdTime: documented(z.union([z.literal(0), whole(3, 65535)], expected("0 (no keepalives) or a whole number of seconds from 3 to 65535")),
+        "BGP hold time in seconds: 0 or 3–65535 (keepalive a third of it)", "9").default(9),
     bfd: bfd.optional(),
-    nodeSubnet: z.union([z.cidrv4(), z.cidrv6()], expected("the nodes' subnet in CIDR notation such as 10.10.10.0/24")).optional(),
-});
+    nodeSubnet: documented(z.union([z.cidrv4(), z.cidrv6()], expected("the nodes' subnet in CIDR notation such as 10.10.10.0/24")),
+        "the nodes' subnet (CIDR), for the router's `bgp listen range`").optional(),
+}), "BGP for `routed`: `{ speaker, myASN, peers, holdTime, bfd, nodeSubnet }`");
 
 const vip = documented(z.discriminatedUnion("mode", [
     object({ mode: z.literal("none") }, " (mode none)"),
-    object({ mode: z.literal("interface"), address: vipAddress, interface: text("a Linux interface name such as eth0 (required in mode interface)", INTERFACE_NAME, 15), tolerationSeconds }, " (mode interface)"),
+    object({
+        mode: z.literal("interface"), address: vipAddress,
+        interface: documented(text("a Linux interface name such as eth0 (required in mode interface)", INTERFACE_NAME, 15),
+            "the node interface that holds the VIP (required in `interface`; optional in `l2`, limiting the L2Advertisement)"),
+        tolerationSeconds,
+    }, " (mode interface)"),
     object({
         mode: z.literal("l2"), address: vipAddress, interface: text("a Linux interface name such as eth0", INTERFACE_NAME, 15).optional(),
         tolerationSeconds, metallb,
