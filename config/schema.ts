@@ -177,13 +177,15 @@ const bfd = documented(object({
 }), "BFD timers as MetalLB's BFDProfile takes them: receiveInterval and transmitInterval 10–60000 ms, detectMultiplier 2–255 (speaker metallb only)",
 "300, 300, 3 when bfd is given; no BFD otherwise");
 
+const HOLD_TIME = expected("0 (no keepalives) or a whole number of seconds from 3 to 65535");
+
 const bgp = documented(object({
     speaker: documented(oneOf(["metallb", "calico"]), "who speaks BGP on the nodes: MetalLB (FRR-K8s) or Calico", "metallb").default("metallb"),
     myASN: documented(asn, "the nodes' AS number (1–4294967295)"),
     peers: documented(z.array(object({ address: ipAddress("an IP address of the upstream router"), asn }), expected("a list of { address, asn }"))
         .min(1, expected("at least one peer { address, asn } in routed mode"))
         .max(LIMITS.bgpPeers, expected(`at most ${LIMITS.bgpPeers} peers`)), `the upstream routers, \`[{ address, asn }]\` (1–${LIMITS.bgpPeers})`),
-    holdTime: documented(z.union([z.literal(0), whole(3, 65535)], expected("0 (no keepalives) or a whole number of seconds from 3 to 65535")),
+    holdTime: documented(z.union([z.literal(0, HOLD_TIME), z.int(HOLD_TIME).min(3, HOLD_TIME).max(65535, HOLD_TIME)], HOLD_TIME),
         "BGP hold time in seconds: 0 or 3–65535 (keepalive a third of it)", "9").default(9),
     bfd: bfd.optional(),
     nodeSubnet: documented(z.union([z.cidrv4(), z.cidrv6()], expected("the nodes' subnet in CIDR notation such as 10.10.10.0/24")),
