@@ -6,20 +6,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS } from "../config";
 import { PINNED_CHART_VERSIONS, SERVICE_NAMES } from "../lib/charts";
-import { waitForRegistrations } from "../tools/mockRuntime";
-import { failure, LAB_NODES, run, Run, StackValues } from "./support";
+import { failure, LAB_NODES, registeredByLastRun, run, Run, StackValues } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-
-/** URNs the mock monitor of the latest run registered, the stack itself left out. */
-async function registeredByLastRun(): Promise<string[]> {
-    await waitForRegistrations();
-    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
-    return [...monitor.getRegisteredResources().keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
-}
 
 /** Runs the program on `values`, expecting a config error; checks nothing was registered first. */
 async function rejected(values: StackValues, secretKeys?: string[]): Promise<string> {

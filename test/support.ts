@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
+import * as pulumi from "@pulumi/pulumi";
+import { RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
 import { readStack } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
@@ -68,6 +69,13 @@ function wrap(stackRun: StackRun): Run {
         plainOutputs: () => unwrap(stackRun.outputs) as Record<string, any>,
     };
     return self;
+}
+
+/** URNs the mock monitor of the latest run registered, the stack itself left out. */
+export async function registeredByLastRun(): Promise<string[]> {
+    await waitForRegistrations();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
+    return [...monitor.getRegisteredResources().keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
 }
 
 /** Runs `fn`, expecting it to reject; returns the error's message. */
