@@ -295,8 +295,12 @@ function parseBoolean(key: string, text: string): boolean {
 
 /** Dotted key of a schema issue path: `taco:services.keystone.values`, `taco:nodes.tolerations[0].key`. */
 function keyOf(issuePath: readonly PropertyKey[]): string {
-    return issuePath.reduce<string>((key, part, i) =>
-        i === 0 ? `taco:${String(part)}` : typeof part === "number" ? `${key}[${part}]` : `${key}.${String(part)}`, "");
+    return issuePath.reduce<string>((key, part, i) => {
+        if (i === 0) return `taco:${String(part)}`;
+        if (typeof part === "number") return `${key}[${part}]`;
+        // A key an operator could not have meant as a path step (spaces, quotes, empty) is shown quoted.
+        return /^[A-Za-z0-9_.\/-]+$/.test(String(part)) ? `${key}.${String(part)}` : `${key}[${JSON.stringify(String(part))}]`;
+    }, "");
 }
 
 function valueAt(values: unknown, issuePath: readonly PropertyKey[]): unknown {
