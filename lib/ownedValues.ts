@@ -100,16 +100,11 @@ export const OWNED_PATHS: readonly OwnedPath[] = [
     { charts: ["horizon"], path: "endpoints.dashboard.port.web", instead: "the program's Ingresses target port 80 of horizon-int; it cannot be changed" },
     { charts: ["keystone"], path: "manifests.service_api", instead: "the program's Ingresses and Services target the keystone-api Service" },
     { charts: ["horizon"], path: "manifests.service", instead: "the program's Ingresses and Services target the horizon-int Service" },
-    {
-        charts: ["horizon"], path: "conf.horizon.local_settings.config.secure_proxy_ssl_header",
-        instead: "set by the program behind a TLS-terminating controller (taco:exposure.ingress.tls)",
-    },
-    {
-        charts: ["horizon"], path: "conf.horizon.local_settings.config.csrf_trusted_origins",
-        instead: "derived from taco:exposure.ingress.publicDomain and tls",
-    },
-    { charts: ["horizon"], path: "conf.horizon.local_settings.config.csrf_cookie_secure", instead: "set by the program with taco:exposure.ingress.tls" },
-    { charts: ["horizon"], path: "conf.horizon.local_settings.config.session_cookie_secure", instead: "set by the program with taco:exposure.ingress.tls" },
+    // horizon behind a TLS-terminating controller (lib/exposure.ts horizonProxyValues).
+    ...["secure_proxy_ssl_header", "csrf_trusted_origins", "csrf_cookie_secure", "session_cookie_secure"].map((setting) => ({
+        charts: ["horizon"] as const, path: `conf.horizon.local_settings.config.${setting}`,
+        instead: "set by the program from taco:exposure.ingress.publicDomain and tls",
+    })),
     // The charts' own exposure switches, beside the program's Services and Ingresses (`network.*.ingress`
     // and the ingress manifests exist in chart versions before 2026-06, which taco:services.<svc>.version may pin).
     ...exposureSwitches("keystone", ["network.api.node_port", "network.api.external_policy_local", "network.admin.node_port",
