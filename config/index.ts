@@ -13,7 +13,8 @@ import {
 import { CREDENTIAL_IDS, CredentialId, ownedConflict, touchesOwned } from "../lib/ownedValues";
 import { ConfigError, HIDDEN, isPlainObject, Raw, show } from "./check";
 import {
-    ALLOWED_KEYS, CONFIG_KEYS, DEFAULT_NODE_PORTS, DEFAULT_REPLICAS, EXPOSURE_MODES, INGRESS_CONTROLLERS, LIMITS,
+    ALLOWED_KEYS, CONFIG_KEYS, DEFAULT_BGP_HOLD_TIME, DEFAULT_NODE_PORTS, DEFAULT_REPLICAS, DEFAULT_VIP_TOLERATION_SECONDS,
+    EXPOSURE_MODES, INGRESS_CONTROLLERS, LIMITS,
     RESERVED_NAMESPACES, SCALAR_KEYS, stackSchema, StackConfigShape, VIP_MODES, VipShape,
 } from "./schema";
 
@@ -173,8 +174,8 @@ export const DEFAULTS = {
     ingressClassName: "ingress-openstack",
     clusterIngressClassName: "ingress-cluster",
     /** Instead of the 300 s Kubernetes adds for unreachable and not-ready nodes. */
-    vipTolerationSeconds: 30,
-    bgpHoldTime: 9,
+    vipTolerationSeconds: DEFAULT_VIP_TOLERATION_SECONDS,
+    bgpHoldTime: DEFAULT_BGP_HOLD_TIME,
     /** For every stack but `dev` (see protectByDefault). */
     protect: true,
 };

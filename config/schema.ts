@@ -47,6 +47,10 @@ export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as 
 
 export const DEFAULT_REPLICAS: Record<ServiceName, number> = { rabbitmq: 1, memcached: 1, mariadb: 1, keystone: 3, horizon: 1 };
 export const DEFAULT_NODE_PORTS = { keystone: 30500, horizon: 31000 } as const;
+/** Instead of the 300 s Kubernetes adds for unreachable and not-ready nodes. */
+export const DEFAULT_VIP_TOLERATION_SECONDS = 30;
+/** BGP hold time in seconds (FRR's default is 180; a VIP wants failure noticed in seconds). */
+export const DEFAULT_BGP_HOLD_TIME = 9;
 
 /** `{ error }` for a schema whose every failure means "expected <what>". */
 const expected = (what: string) => ({ error: `expected ${what}` });
@@ -166,7 +170,8 @@ const ingress = object({
 const ipAddress = (what: string) => z.union([z.ipv4(), z.ipv6()], expected(what));
 const asn = whole(1, 4_294_967_295);
 const vipAddress = documented(ipAddress("a single host address (IPv4 or IPv6, no prefix)"), "the VIP: one host address (not `none`)");
-const tolerationSeconds = documented(whole(0, 3600), "how long the entry pod stays on an unreachable or not-ready node", "30").default(30);
+const tolerationSeconds = documented(whole(0, 3600), "how long the entry pod stays on an unreachable or not-ready node",
+    String(DEFAULT_VIP_TOLERATION_SECONDS)).default(DEFAULT_VIP_TOLERATION_SECONDS);
 const metallb = documented(object({ install: bool().default(true) }), "`{ install }`: false when the cluster already runs MetalLB", "{ install: true }")
     .default({ install: true });
 
@@ -186,7 +191,7 @@ const bgp = documented(object({
         .min(1, expected("at least one peer { address, asn } in routed mode"))
         .max(LIMITS.bgpPeers, expected(`at most ${LIMITS.bgpPeers} peers`)), `the upstream routers, \`[{ address, asn }]\` (1–${LIMITS.bgpPeers})`),
     holdTime: documented(z.union([z.literal(0, HOLD_TIME), z.int(HOLD_TIME).min(3, HOLD_TIME).max(65535, HOLD_TIME)], HOLD_TIME),
-        "BGP hold time in seconds: 0 or 3–65535 (keepalive a third of it)", "9").default(9),
+        "BGP hold time in seconds: 0 or 3–65535 (keepalive a third of it)", String(DEFAULT_BGP_HOLD_TIME)).default(DEFAULT_BGP_HOLD_TIME),
     bfd: bfd.optional(),
     nodeSubnet: documented(z.union([z.cidrv4(), z.cidrv6()], expected("the nodes' subnet in CIDR notation such as 10.10.10.0/24")),
         "the nodes' subnet (CIDR), for the router's `bgp listen range`").optional(),

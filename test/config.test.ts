@@ -364,6 +364,12 @@ const BAD_CONFIGS: BadConfig[] = [
         allowed: [/nested at most 32 deep/],
     },
     {
+        what: "raw values nested thousands deep (no stack trace, nothing half-applied)",
+        config: { "taco:services": { horizon: { values: nested(3000) } } },
+        key: "taco:services.horizon.values", given: "nested more than 32 deep",
+        allowed: [/nested at most 32 deep/],
+    },
+    {
         what: "raw values larger than the bound",
         config: { "taco:services": { keystone: { values: { conf: { blob: "x".repeat(200_000) } } } } },
         key: "taco:services.keystone.values", given: "characters of values",
