@@ -33,6 +33,10 @@ describe("the offline plan", () => {
         assert.ok(fs.existsSync(haproxy));
         assert.match(fs.readFileSync(haproxy, "utf8"), /^backend taco_keystone$/m);
 
+        const keystoneValues = path.join(PROJECT, "plan", "dev", "keystone.values.yaml");
+        assert.strictEqual(fs.readFileSync(keystoneValues, "utf8").split("\n")[0],
+            "# helm template keystone keystone --repo https://tarballs.opendev.org/openstack/openstack-helm --version 2026.1.24+0ee5adeff -n openstack -f keystone.values.yaml");
+
         assert.ok(!result.stdout.includes("stand-in:"), "stdout shows a stand-in value");
         for (const file of written) {
             assert.ok(!fs.readFileSync(file, "utf8").includes("stand-in:"), `${path.relative(PROJECT, file)} holds a stand-in value`);
