@@ -341,8 +341,10 @@ function checkValuesBounds(name: ServiceName, service: unknown): void {
         if (depth > LIMITS.valuesDepth) {
             throw new ConfigError(key, "a value nested more than 32 deep", `expected chart values nested at most ${LIMITS.valuesDepth} deep`);
         }
-        for (const child of Object.values(node)) {
+        for (const [name, child] of Object.entries(node)) {
             if (++nodes > LIMITS.valuesChars) throw new ConfigError(key, `more than ${LIMITS.valuesChars} entries`, `expected at most ${LIMITS.valuesChars} characters of values`);
+            // JSON.parse keeps "__proto__" as a key; any merge by assignment would make it a prototype instead.
+            if (name === "__proto__") throw new ConfigError(key, name, "a key named __proto__ is not allowed in chart values");
             stack.push([child, depth + 1]);
         }
     }
@@ -402,8 +404,11 @@ function parseServices(
         const conflict = ownedConflict(name, values);
         if (conflict) throw new ConfigError(`${key}.values.${conflict.path}`, conflict.value, `not allowed here: ${conflict.instead}`);
         const secretValues: Record<string, pulumi.Output<string>> = {};
+        const placed = Object.keys(given.secretValues ?? {});
         for (const [dotted, secretName] of Object.entries(given.secretValues ?? {})) {
             const at = `${key}.secretValues.${dotted}`;
+            const inside = placed.find((other) => other.startsWith(`${dotted}.`));
+            if (inside) throw new ConfigError(at, secretName, `${key}.secretValues also places ${inside} inside it; a secret is one leaf`);
             const owned = touchesOwned(name, dotted);
             if (owned) throw new ConfigError(at, secretName, `not allowed here: ${owned.instead}`);
             if (valueAtDotted(values, dotted) !== undefined) {

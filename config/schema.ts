@@ -22,7 +22,7 @@ export const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0
 /** A label value (what a toleration's value is checked as). */
 export const LABEL_VALUE = /^((?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 /** A dotted chart values path (`conf.ks_domains.ldap.ldap.password`). */
-export const VALUES_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,31}$/;
+export const VALUES_PATH = /^(?!(.*\.)?__proto__(\.|$))[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,31}$/;
 
 /** Bounds the program states and checks (README "Stack config"). */
 export const LIMITS = {

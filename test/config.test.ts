@@ -370,6 +370,21 @@ const BAD_CONFIGS: BadConfig[] = [
         allowed: [/nested at most 32 deep/],
     },
     {
+        what: "raw values with a __proto__ key",
+        config: () => ({ "taco:services": JSON.parse('{"keystone":{"values":{"__proto__":{"pod":{"replicas":{"api":9}}}}}}') }),
+        key: "taco:services.keystone.values", given: '"__proto__"',
+        allowed: [/__proto__ is not allowed/],
+    },
+    {
+        what: "a secret placed at a path inside another placement",
+        config: {
+            "taco:secrets": { a: "Secret-12345", b: "Secret-67890" },
+            "taco:services": { keystone: { secretValues: { "conf.ldap": "a", "conf.ldap.password": "b" } } },
+        },
+        key: "taco:services.keystone.secretValues.conf.ldap", given: '"a"',
+        allowed: [/a secret is one leaf/],
+    },
+    {
         what: "raw values larger than the bound",
         config: { "taco:services": { keystone: { values: { conf: { blob: "x".repeat(200_000) } } } } },
         key: "taco:services.keystone.values", given: "characters of values",
