@@ -262,7 +262,7 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
     }
     const secretOutputs = new Map<string, pulumi.Output<string>>();
     const secretOutput = (key: string, name: string): pulumi.Output<string> => {
-        if (!(name in secrets)) {
+        if (!Object.prototype.hasOwnProperty.call(secrets, name)) {
             throw new ConfigError(key, name, `expected the name of a secret in taco:secrets; defined: ${Object.keys(secrets).join(", ") || "none"}`);
         }
         if (!secretOutputs.has(name)) secretOutputs.set(name, pulumi.secret(secrets[name]));
@@ -274,7 +274,7 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
     for (const id of CREDENTIAL_IDS) {
         const name = shape.credentials?.[id];
         if (name === undefined) continue;
-        checkCredentialSecret(`taco:credentials.${id}`, name, secrets[name]);
+        checkCredentialSecret(`taco:credentials.${id}`, name, Object.prototype.hasOwnProperty.call(secrets, name) ? secrets[name] : undefined);
         credentials[id] = secretOutput(`taco:credentials.${id}`, name);
     }
     const protect = shape.protect ?? protectByDefault(options.stack ?? pulumi.getStack());

@@ -523,6 +523,12 @@ const BAD_CONFIGS: BadConfig[] = [
         allowed: [/taco:secrets/, /defined: other/],
     },
     {
+        what: "a credential that names an Object property rather than a secret",
+        config: { "taco:secrets": { pw: "Secret-12345" }, "taco:credentials": { keystoneAdmin: "constructor" } },
+        key: "taco:credentials.keystoneAdmin", given: '"constructor"',
+        allowed: [/name of a secret in taco:secrets/],
+    },
+    {
         what: "an unknown credential",
         config: { "taco:secrets": { pw: "Secret-12345" }, "taco:credentials": { novaAdmin: "pw" } },
         key: "taco:credentials.novaAdmin", given: '"pw"',
