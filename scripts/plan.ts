@@ -10,13 +10,14 @@ import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
-import { readStackConfig } from "../tools/stackConfig";
+import { readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const stackConfig = readStackConfig(stack);
-    const run = await runStack({ stack, config: stackConfig });
+    const stackConfig = readStack(stack);
+    const run = await runStack({ stack, ...stackConfig });
+    const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -38,13 +39,13 @@ async function main(stack: string): Promise<void> {
     for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
         const { name, namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
         const file = path.join(dir, `${name}.values.yaml`);
-        const from = repositoryOpts ? ` --repo ${repositoryOpts.repo} --version ${version}` : "";
-        const header = `# helm template ${name} ${chart}${from} -n ${namespace} -f ${path.basename(file)}\n`;
+        const from = repositoryOpts ? ["--repo", repositoryOpts.repo, "--version", version] : [];
+        const header = commentLine(["helm", "template", name, chart, ...from, "-n", namespace, "-f", path.basename(file)]);
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
         written.push(file);
     }
     const rollout = path.join(dir, "rollout.md");
-    fs.writeFileSync(rollout, renderRollout(stack, run.resources, parseConfig(stackConfig, PROJECT_DIR)));
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, config));
     written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
@@ -54,7 +55,7 @@ async function main(stack: string): Promise<void> {
     }
     const plain = masked(run.outputs) as Record<string, any>;
     const pictures = {
-        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config: parseConfig(stackConfig) }),
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config }),
         "endpoints.md": renderEndpoints(stack, plain),
     };
     for (const [name, text] of Object.entries(pictures)) {
@@ -62,6 +63,24 @@ async function main(stack: string): Promise<void> {
         written.push(path.join(dir, name));
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
+}
+
+/**
+ * A shell command as one YAML comment line, each word quoted for a POSIX shell. Config reaches these
+ * words (repository URL, chart path, namespace); config validation already refuses line breaks, and
+ * this refuses them again so a comment can never end early and turn the rest into values.
+ */
+export function commentLine(words: string[]): string {
+    for (const word of words) {
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(word)) throw new Error(`refusing to write a control character into a plan file: ${JSON.stringify(word)}`);
+    }
+    return `# ${words.map(shellQuote).join(" ")}\n`;
+}
+
+/** `word` as one POSIX shell word: as is when it holds only safe characters, else single-quoted. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function printTree(resources: RecordedResource[]): void {
@@ -99,12 +118,14 @@ function indent(text: string, prefix: string): string {
     return text.trimEnd().split("\n").map((line) => prefix + line).join("\n");
 }
 
-const stack = process.argv[2];
-if (!stack) {
-    console.error("usage: npm run plan -- <stack>   (reads Pulumi.<stack>.yaml)");
-    process.exit(2);
+if (require.main === module) {
+    const stack = process.argv[2];
+    if (!stack) {
+        console.error("usage: npm run plan -- <stack>   (reads Pulumi.<stack>.yaml)");
+        process.exit(2);
+    }
+    main(stack).catch((error: unknown) => {
+        console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
+        process.exit(1);
+    });
 }
-main(stack).catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
-    process.exit(1);
-});
