@@ -13,13 +13,13 @@ import { Memcached } from "./components/memcached";
 import { NodePortExposure } from "./components/nodePortExposure";
 import { OpenStackChart, OpenStackChartArgs } from "./components/openstackChart";
 import { RabbitMQ } from "./components/rabbitmq";
-import { parseConfig } from "./config";
-import { ApiServiceName, CONTROL_PLANE_LABEL, releasesBefore, releasesReadyBeforePods, ServiceName } from "./lib/charts";
+import { loadConfig } from "./config";
+import { ApiServiceName, CHARTS_WITH_VOLUME, CONTROL_PLANE_LABEL, releasesBefore, releasesReadyBeforePods, ServiceName } from "./lib/charts";
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
 import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
 import { namespacePodSecurity, podSecurityLabels, podSecurityLevel } from "./lib/podSecurity";
 
-const config = parseConfig(pulumi.runtime.allConfig());
+const config = loadConfig();
 const { exposure } = config;
 
 new ClusterPrerequisites("prerequisites", prerequisitesOf(config));
@@ -38,7 +38,7 @@ const apiNodeSelector: Record<string, string> = controlPlane
     : { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value };
 const nodeLabels = controlPlane?.patches ?? [];
 
-const credentials = new Credentials("credentials", {});
+const credentials = new Credentials("credentials", { given: config.credentials, protect: config.protect });
 // The charts' own order (lib/charts.ts): every release starts at once, except what a release's
 // destroy needs (keystone's pre-delete hook needs mariadb); the rest is init containers waiting
 // for endpoints in the cluster.
@@ -52,6 +52,8 @@ const chartArgs = (service: ServiceName): OpenStackChartArgs => ({
     after: releasesBefore(service).map((chart) => installed.get(chart)!),
     tolerations: config.nodes.tolerations,
     dependsOn: nodeLabels,
+    // The releases that hold data (mariadb, rabbitmq): a mode switch never replaces them, and neither may a slip.
+    protect: config.protect && CHARTS_WITH_VOLUME.includes(service),
 });
 const install = <T extends OpenStackChart>(chart: T): T => { installed.set(chart.chart, chart); return chart; };
 const apiValues = apiExposureValues(config);

@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SERVICE_NAMES, ServiceName } from "../lib/charts";
+import { CredentialId } from "../lib/ownedValues";
+
+export interface CredentialsArgs {
+    /** Credentials the operator chose (secret Outputs of taco:secrets); the others are generated. */
+    given?: Partial<Record<CredentialId, pulumi.Output<string>>>;
+    /** Pulumi's `protect` on every generated secret: deleting one would change a live password. */
+    protect?: boolean;
+}
 
 /** A user name and its generated password; the password is a secret Output. */
 export interface Credential {
@@ -34,29 +42,31 @@ export class Credentials extends pulumi.ComponentResource {
     /** Each chart's `endpoints.oci_image_registry.auth.<chart>` placeholder (see OpenStackChart). */
     public readonly registry: Record<ServiceName, Credential>;
 
-    constructor(name: string, args: {}, opts?: pulumi.ComponentResourceOptions) {
-        super("taco:secrets:Credentials", name, args, opts);
+    constructor(name: string, args: CredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("taco:secrets:Credentials", name, {}, opts);
+        const given = args.given ?? {};
         // Alphanumeric only: mariadb writes some of these unquoted into its config files.
-        const generate = (id: string, length = 32) =>
-            new random.RandomPassword(id, { length, special: false }, { parent: this }).result;
-        const credential = (id: string, username: string): Credential => ({ username, password: generate(id) });
+        const generate = (configKey: CredentialId, id: string, length = 32) => given[configKey]
+            ?? new random.RandomPassword(id, { length, special: false }, { parent: this, protect: args.protect }).result;
+        const credential = (configKey: CredentialId, id: string, username: string): Credential =>
+            ({ username, password: generate(configKey, id) });
 
-        this.mariadbRoot = credential("mariadb-root", "root");
-        this.mariadbSst = credential("mariadb-sst", "sst");
-        this.mariadbAudit = credential("mariadb-audit", "audit");
-        this.mariadbExporter = credential("mariadb-exporter", "exporter");
-        this.mariadbBackup = credential("mariadb-backup", "mariadb-backup-user");
-        this.keystoneDb = credential("keystone-db", "keystone");
-        this.horizonDb = credential("horizon-db", "horizon");
-        this.rabbitmqAdmin = credential("rabbitmq-admin", "rabbitmq");
-        this.rabbitmqGuest = credential("rabbitmq-guest", "guest");
-        this.rabbitmqKeystone = credential("rabbitmq-keystone", "keystone");
-        this.erlangCookie = generate("rabbitmq-erlang-cookie", 64);
-        this.keystoneAdmin = credential("keystone-admin", "admin");
-        this.keystoneTest = credential("keystone-test", "keystone-test");
-        this.horizonSecretKey = generate("horizon-secret-key", 64);
+        this.mariadbRoot = credential("mariadbRoot", "mariadb-root", "root");
+        this.mariadbSst = credential("mariadbSst", "mariadb-sst", "sst");
+        this.mariadbAudit = credential("mariadbAudit", "mariadb-audit", "audit");
+        this.mariadbExporter = credential("mariadbExporter", "mariadb-exporter", "exporter");
+        this.mariadbBackup = credential("mariadbBackup", "mariadb-backup", "mariadb-backup-user");
+        this.keystoneDb = credential("keystoneDb", "keystone-db", "keystone");
+        this.horizonDb = credential("horizonDb", "horizon-db", "horizon");
+        this.rabbitmqAdmin = credential("rabbitmqAdmin", "rabbitmq-admin", "rabbitmq");
+        this.rabbitmqGuest = credential("rabbitmqGuest", "rabbitmq-guest", "guest");
+        this.rabbitmqKeystone = credential("rabbitmqKeystone", "rabbitmq-keystone", "keystone");
+        this.erlangCookie = generate("erlangCookie", "rabbitmq-erlang-cookie", 64);
+        this.keystoneAdmin = credential("keystoneAdmin", "keystone-admin", "admin");
+        this.keystoneTest = credential("keystoneTest", "keystone-test", "keystone-test");
+        this.horizonSecretKey = generate("horizonSecretKey", "horizon-secret-key", 64);
         this.registry = Object.fromEntries(
-            SERVICE_NAMES.map((service) => [service, credential(`${service}-registry`, service)]),
+            SERVICE_NAMES.map((service) => [service, credential("registry", `${service}-registry`, service)]),
         ) as Record<ServiceName, Credential>;
         this.registerOutputs({});
     }

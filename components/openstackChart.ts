@@ -19,6 +19,8 @@ export interface OpenStackChartArgs {
     tolerations?: Toleration[];
     /** Other resources that must exist first (node labels the pods schedule by). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Pulumi's `protect`: set on the releases that hold data. */
+    protect?: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             CHARTS_WITH_VOLUME.includes(chart) ? volumeValues(settings) : {},
             tolerationValues(chart, args.tolerations ?? []),
             settings.values,
+            ...Object.entries(settings.secretValues).map(([dotted, secret]) => atPath(dotted, secret)),
         );
         this.release = new k8s.helm.v3.Release(chart, {
             name: this.releaseName,
@@ -75,6 +78,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             createNamespace: false,
         }, {
             parent: this,
+            protect: args.protect,
             dependsOn: [...(args.after ?? []).map((other) => other.release), ...(args.dependsOn ?? [])],
         });
         this.registerOutputs({ release: this.release });

@@ -51,12 +51,11 @@ const CHART_BASELINE: Record<ServiceName, string> = {
 
 /**
  * Chart options, set through `taco:services.<chart>.values`, that put host resources in a pod
- * (read from the templates): each makes the namespace need `privileged`.
+ * (read from the templates): each makes the namespace need `privileged`. The charts' host-network
+ * and volume switches are not among them: the program owns those and refuses them in raw values
+ * (lib/ownedValues.ts).
  */
 const CHART_PRIVILEGED_OPTIONS: { chart: ServiceName; path: string; when: (values: Record<string, unknown>) => boolean; why: string }[] = [
-    { chart: "rabbitmq", path: "network.host_namespace", when: (v) => lookup(v, "network.host_namespace") === true, why: "hostPort for management, amqp and clustering (statefulset.yaml)" },
-    { chart: "rabbitmq", path: "volume.use_local_path.enabled", when: (v) => lookup(v, "volume.use_local_path.enabled") === true, why: "hostPath data volume (statefulset.yaml)" },
-    { chart: "mariadb", path: "volume.use_local_path_for_single_pod_cluster.enabled", when: (v) => lookup(v, "volume.use_local_path_for_single_pod_cluster.enabled") === true, why: "hostPath data volume (statefulset.yaml)" },
     {
         chart: "mariadb", path: "manifests.cron_job_mariadb_backup",
         when: (v) => lookup(v, "manifests.cron_job_mariadb_backup") === true && lookup(v, "manifests.pvc_backup") !== true,

@@ -12,15 +12,14 @@ import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
-import { nodeReadState, readNodeAddresses, readStackConfig } from "../tools/stackConfig";
+import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string, nodeAddresses?: Record<string, string>): Promise<void> {
-    const config = readStackConfig(stack);
-    const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
-    const run = await runStack({ stack, config, readState });
-    const settings = parseConfig(config, PROJECT_DIR);
+    const stackConfig = readStack(stack);
+    const run = await runStack({ stack, ...stackConfig, readState: nodeAddresses ? nodeReadState(nodeAddresses) : undefined });
+    const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -42,24 +41,23 @@ async function main(stack: string, nodeAddresses?: Record<string, string>): Prom
     for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
         const { name, namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
         const file = path.join(dir, `${name}.values.yaml`);
-        const from = repositoryOpts ? ` --repo ${repositoryOpts.repo} --version ${version}` : "";
-        const header = `# helm template ${name} ${chart}${from} -n ${namespace} -f ${path.basename(file)}\n`;
+        const from = repositoryOpts ? ["--repo", repositoryOpts.repo, "--version", version] : [];
+        const header = commentLine(["helm", "template", name, chart, ...from, "-n", namespace, "-f", path.basename(file)]);
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
         written.push(file);
     }
     const rollout = path.join(dir, "rollout.md");
-    fs.writeFileSync(rollout, renderRollout(stack, run.resources, settings));
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, config));
     written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
-        const { publicEndpoint } = settings.exposure.nodePort ?? {};
-        fs.writeFileSync(file, renderHaproxyBackends(backends, stack, { publicEndpoint }));
+        fs.writeFileSync(file, renderHaproxyBackends(backends, stack, { publicEndpoint: config.exposure.nodePort?.publicEndpoint }));
         written.push(file);
     }
     const plain = masked(run.outputs) as Record<string, any>;
     const pictures = {
-        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config: settings }),
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config }),
         "endpoints.md": renderEndpoints(stack, plain),
     };
     for (const [name, text] of Object.entries(pictures)) {
@@ -67,6 +65,24 @@ async function main(stack: string, nodeAddresses?: Record<string, string>): Prom
         written.push(path.join(dir, name));
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
+}
+
+/**
+ * A shell command as one YAML comment line, each word quoted for a POSIX shell. Config reaches these
+ * words (repository URL, chart path, namespace); config validation already refuses line breaks, and
+ * this refuses them again so a comment can never end early and turn the rest into values.
+ */
+export function commentLine(words: string[]): string {
+    for (const word of words) {
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(word)) throw new Error(`refusing to write a control character into a plan file: ${JSON.stringify(word)}`);
+    }
+    return `# ${words.map(shellQuote).join(" ")}\n`;
+}
+
+/** `word` as one POSIX shell word: as is when it holds only safe characters, else single-quoted. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function printTree(resources: RecordedResource[]): void {
@@ -104,19 +120,21 @@ function indent(text: string, prefix: string): string {
     return text.trimEnd().split("\n").map((line) => prefix + line).join("\n");
 }
 
-const [stack, flag, nodeAddresses, ...rest] = process.argv.slice(2);
-if (!stack || stack.startsWith("-") || (flag !== undefined && (flag !== "--node-addresses" || !nodeAddresses)) || rest.length > 0) {
-    console.error("usage: npm run plan -- <stack> [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
-    process.exit(2);
+if (require.main === module) {
+    const [stack, flag, nodeAddresses, ...rest] = process.argv.slice(2);
+    if (!stack || stack.startsWith("-") || (flag !== undefined && (flag !== "--node-addresses" || !nodeAddresses)) || rest.length > 0) {
+        console.error("usage: npm run plan -- <stack> [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
+        process.exit(2);
+    }
+    let addresses: Record<string, string> | undefined;
+    try {
+        addresses = nodeAddresses ? readNodeAddresses(nodeAddresses) : undefined;
+    } catch (error) {
+        console.error(`error: ${(error as Error).message}`);
+        process.exit(2);
+    }
+    main(stack, addresses).catch((error: unknown) => {
+        console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
+        process.exit(1);
+    });
 }
-let addresses: Record<string, string> | undefined;
-try {
-    addresses = nodeAddresses ? readNodeAddresses(nodeAddresses) : undefined;
-} catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    process.exit(2);
-}
-main(stack, addresses).catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
-    process.exit(1);
-});

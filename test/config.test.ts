@@ -1,27 +1,20 @@
 // The stack config contract (`taco:*`): what a bad config is told, and what a good one yields.
+// Each bad config names the key, shows the value (never a secret's) and says what is allowed.
 // A bad config must fail the run before anything is registered, with a message that names the key,
 // repeats the value given and says what is allowed.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS } from "../config";
 import { PINNED_CHART_VERSIONS, SERVICE_NAMES } from "../lib/charts";
-import { waitForRegistrations } from "../tools/mockRuntime";
-import { failure, LAB_NODES, run, Run, StackValues } from "./support";
+import { failure, LAB_NODES, registeredByLastRun, run, Run, StackValues } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** URNs the mock monitor of the latest run registered, the stack itself left out. */
-async function registeredByLastRun(): Promise<string[]> {
-    await waitForRegistrations();
-    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
-    return [...monitor.getRegisteredResources().keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
-}
-
 /** Runs the program on `values`, expecting a config error; checks nothing was registered first. */
-async function rejected(values: StackValues): Promise<string> {
-    const message = await failure(() => run(values));
+async function rejected(values: StackValues, secretKeys?: string[]): Promise<string> {
+    const message = await failure(() => run(values, { secretKeys }));
     assert.deepStrictEqual(await registeredByLastRun(), [], `resources were registered before the config error: ${message}`);
     return message;
 }
@@ -62,6 +55,10 @@ const NODEPORT_CLUSTER = {
 interface BadConfig {
     what: string;
     config: StackValues | (() => StackValues);
+    /** Keys Pulumi holds as secrets (default: taco:secrets when given). */
+    secretKeys?: string[];
+    /** A secret the message must not show. */
+    secretValue?: string;
     /** The full key the message must name. */
     key: string;
     /** The value as the message must show it (JSON, as an operator would paste it back). */
@@ -70,6 +67,20 @@ interface BadConfig {
     allowed: RegExp[];
     /** What it must not offer as allowed. */
     notAllowed?: RegExp[];
+}
+
+/** An ingress stack with the lab's nodes and the given VIP. */
+const vipConfig = (vip: Record<string, unknown>): StackValues => ({
+    "taco:nodes": { controlPlane: LAB_NODES },
+    "taco:exposure": { mode: "ingress", vip },
+});
+const ROUTED = { mode: "routed", address: "10.10.10.254", bgp: { myASN: 64512, peers: [{ address: "10.10.10.1", asn: 64513 }] } };
+
+/** `{ a: { a: ... 1 } }`, `depth` mappings deep. */
+function nested(depth: number): Record<string, unknown> {
+    let value: Record<string, unknown> = { leaf: 1 };
+    for (let i = 1; i < depth; i++) value = { a: value };
+    return value;
 }
 
 const missingHorizon = () => fixture({ unpacked: ["rabbitmq", "memcached", "mariadb", "keystone"], toolkit: true });
@@ -261,6 +272,488 @@ const BAD_CONFIGS: BadConfig[] = [
         key: "taco:nodes.controlPlane", given: '["ctrl-1","ctrl-1"]',
         allowed: [/distinct/],
     },
+    // --- limits the program, Kubernetes or Helm have ---
+    {
+        what: "a reserved namespace (kube-system)",
+        config: { "taco:namespace": "kube-system" },
+        key: "taco:namespace", given: '"kube-system"',
+        allowed: [/kube-system/, /kube-public/, /kube-node-lease/, /default/],
+    },
+    {
+        what: "the default namespace",
+        config: { "taco:namespace": "default" },
+        key: "taco:namespace", given: '"default"',
+        allowed: [/not kube-system, kube-public, kube-node-lease, default/],
+    },
+    {
+        what: "a namespace longer than a DNS label",
+        config: { "taco:namespace": "a".repeat(64) },
+        key: "taco:namespace", given: `"${"a".repeat(64)}"`,
+        allowed: [/DNS label/],
+    },
+    {
+        what: "ten thousand replicas",
+        config: { "taco:services": { keystone: { replicas: 10000 } } },
+        key: "taco:services.keystone.replicas", given: "10000",
+        allowed: [/whole number from 0 to 32/],
+    },
+    {
+        what: "more control-plane nodes than the stated bound",
+        config: { "taco:nodes": { controlPlane: Array.from({ length: 33 }, (_, i) => `node-${i}`) } },
+        key: "taco:nodes.controlPlane", given: '["node-0","node-1"',
+        allowed: [/1 to 32 node names/],
+    },
+    {
+        what: "a zero volume size",
+        config: { "taco:services": { mariadb: { persistence: { enabled: true, size: "0Gi" } } } },
+        key: "taco:services.mariadb.persistence.size", given: '"0Gi"',
+        allowed: [/greater than zero/],
+    },
+    {
+        what: "a version range instead of an exact version",
+        config: { "taco:services": { horizon: { version: "^2026.1.16" } } },
+        key: "taco:services.horizon.version", given: '"^2026.1.16"',
+        allowed: [/exact chart version \(semver\)/],
+    },
+    {
+        what: "a version with a leading zero (not semver)",
+        config: { "taco:services": { horizon: { version: "2026.01.16" } } },
+        key: "taco:services.horizon.version", given: '"2026.01.16"',
+        allowed: [/exact chart version/],
+    },
+    {
+        what: "an ingress class that collides with a release the program creates",
+        config: { "taco:exposure": { mode: "ingress", ingress: { className: "keystone" } } },
+        key: "taco:exposure.ingress.className", given: '"keystone"',
+        allowed: [/may not be one the program already creates/, /keystone-api/, /horizon-int/],
+    },
+    {
+        what: "a cluster ingress class that collides with a Service the program creates",
+        config: { "taco:exposure": { mode: "hierarchical", ingress: { clusterClassName: "keystone-nodeport" } } },
+        key: "taco:exposure.ingress.clusterClassName", given: '"keystone-nodeport"',
+        allowed: [/may not be one the program already creates/],
+    },
+    {
+        what: "an ingress class longer than a Helm release name may be",
+        config: { "taco:exposure": { mode: "ingress", ingress: { className: "c".repeat(54) } } },
+        key: "taco:exposure.ingress.className", given: `"${"c".repeat(54)}"`,
+        allowed: [/at most 53 characters/],
+    },
+    {
+        what: "a public domain that is an IP address",
+        config: { "taco:exposure": { mode: "ingress", ingress: { publicDomain: "10.0.0.1" } } },
+        key: "taco:exposure.ingress.publicDomain", given: '"10.0.0.1"',
+        allowed: [/not an IP address/],
+    },
+    {
+        what: "a public domain with a label longer than 63",
+        config: { "taco:exposure": { mode: "ingress", ingress: { publicDomain: `${"d".repeat(64)}.example.com` } } },
+        key: "taco:exposure.ingress.publicDomain", given: `"${"d".repeat(64)}`,
+        allowed: [/DNS domain/],
+    },
+    {
+        what: "a public endpoint host that is neither a name nor an IP",
+        config: { "taco:exposure": { ...NODEPORT_CLUSTER, nodePort: { ...NODEPORT_CLUSTER.nodePort, publicEndpoint: { host: "999.1.1.1" } } } },
+        key: "taco:exposure.nodePort.publicEndpoint.host", given: '"999.1.1.1"',
+        allowed: [/host name or IPv4 address/],
+    },
+    {
+        what: "raw values nested deeper than the bound",
+        config: { "taco:services": { keystone: { values: nested(40) } } },
+        key: "taco:services.keystone.values", given: "nested more than 32 deep",
+        allowed: [/nested at most 32 deep/],
+    },
+    {
+        what: "raw values nested thousands deep (no stack trace, nothing half-applied)",
+        config: { "taco:services": { horizon: { values: nested(3000) } } },
+        key: "taco:services.horizon.values", given: "nested more than 32 deep",
+        allowed: [/nested at most 32 deep/],
+    },
+    {
+        what: "raw values with a __proto__ key",
+        config: () => ({ "taco:services": JSON.parse('{"keystone":{"values":{"__proto__":{"pod":{"replicas":{"api":9}}}}}}') }),
+        key: "taco:services.keystone.values", given: '"__proto__"',
+        allowed: [/__proto__ is not allowed/],
+    },
+    {
+        what: "a secret placed at a path inside another placement",
+        config: {
+            "taco:secrets": { a: "Secret-12345", b: "Secret-67890" },
+            "taco:services": { keystone: { secretValues: { "conf.ldap": "a", "conf.ldap.password": "b" } } },
+        },
+        key: "taco:services.keystone.secretValues.conf.ldap", given: '"a"',
+        allowed: [/a secret is one leaf/],
+    },
+    {
+        what: "raw values larger than the bound",
+        config: { "taco:services": { keystone: { values: { conf: { blob: "x".repeat(200_000) } } } } },
+        key: "taco:services.keystone.values", given: "characters of values",
+        allowed: [/at most 100000 characters/],
+    },
+    // --- URLs (the plan writes them into files) ---
+    {
+        what: "a repository URL with a line break",
+        config: { "taco:charts": { repository: "https://charts.example.com/x\nrelease_group: evil" } },
+        key: "taco:charts.repository", given: '"https://charts.example.com/x\\nrelease_group: evil"',
+        allowed: [/without whitespace or control characters/],
+    },
+    {
+        what: "a repository URL with credentials in it",
+        config: { "taco:charts": { repository: "https://reader:hunter2@charts.example.com/openstack-helm" } },
+        key: "taco:charts.repository", given: "reader:hunter2@charts.example.com",
+        allowed: [/no user or password in the URL/, /taco:secrets/],
+    },
+    {
+        what: "a repository URL of another scheme",
+        config: { "taco:charts": { repository: "oci://registry.example.com/openstack-helm" } },
+        key: "taco:charts.repository", given: '"oci://registry.example.com/openstack-helm"',
+        allowed: [/https:\/\//],
+    },
+    // --- raw values that would undo what the program owns ---
+    {
+        what: "raw values that wipe keystone's endpoints (endpoints: null)",
+        config: { "taco:services": { keystone: { values: { endpoints: null } } } },
+        key: "taco:services.keystone.values.endpoints", given: "null",
+        allowed: [/not allowed here/, /taco:credentials\./],
+    },
+    {
+        what: "raw values that wipe keystone's pod settings (pod: null)",
+        config: { "taco:services": { keystone: { values: { pod: null } } } },
+        key: "taco:services.keystone.values.pod", given: "null",
+        allowed: [/taco:services\.keystone\.replicas/],
+    },
+    {
+        what: "raw values that wipe horizon's node selectors (labels: null)",
+        config: { "taco:services": { horizon: { values: { labels: null } } } },
+        key: "taco:services.horizon.values.labels", given: "null",
+        allowed: [/taco:nodes\.controlPlane/],
+    },
+    {
+        what: "raw values that change keystone's anti-affinity topology key",
+        config: { "taco:services": { keystone: { values: { pod: { affinity: { anti: { topologyKey: { default: "topology.kubernetes.io/zone" } } } } } } } },
+        key: "taco:services.keystone.values.pod.affinity.anti", given: "topologyKey",
+        allowed: [/the program places these pods/],
+    },
+    {
+        what: "raw values that set release_group",
+        config: { "taco:services": { mariadb: { values: { release_group: "other" } } } },
+        key: "taco:services.mariadb.values.release_group", given: '"other"',
+        allowed: [/release_group/, /cannot be changed/],
+    },
+    {
+        what: "raw values that set the rabbitmq replicas keystone's transport URL counts",
+        config: { "taco:services": { keystone: { values: { endpoints: { oslo_messaging: { statefulset: { replicas: 5 } } } } } } },
+        key: "taco:services.keystone.values.endpoints.oslo_messaging.statefulset", given: '{"replicas":5}',
+        allowed: [/taco:services\.rabbitmq\.replicas/],
+    },
+    {
+        what: "raw values that set the mariadb root password",
+        config: { "taco:services": { mariadb: { values: { endpoints: { oslo_db: { auth: { admin: { password: "root123" } } } } } } } },
+        key: "taco:services.mariadb.values.endpoints.oslo_db.auth.admin.password", given: '"root123"',
+        allowed: [/generated/, /taco:credentials\.mariadbRoot/, /taco:secrets/],
+    },
+    {
+        what: "raw values that set the keystone admin password",
+        config: { "taco:services": { keystone: { values: { endpoints: { identity: { auth: { admin: { password: "admin" } } } } } } } },
+        key: "taco:services.keystone.values.endpoints.identity.auth.admin.password", given: '"admin"',
+        allowed: [/taco:credentials\.keystoneAdmin/],
+    },
+    {
+        what: "raw values that set horizon's secret key",
+        config: { "taco:services": { horizon: { values: { conf: { horizon: { local_settings: { config: { horizon_secret_key: "k" } } } } } } } },
+        key: "taco:services.horizon.values.conf.horizon.local_settings.config.horizon_secret_key", given: '"k"',
+        allowed: [/taco:credentials\.horizonSecretKey/],
+    },
+    {
+        what: "raw values that set the erlang cookie",
+        config: { "taco:services": { rabbitmq: { values: { endpoints: { oslo_messaging: { auth: { erlang_cookie: "c" } } } } } } },
+        key: "taco:services.rabbitmq.values.endpoints.oslo_messaging.auth.erlang_cookie", given: '"c"',
+        allowed: [/taco:credentials\.erlangCookie/],
+    },
+    {
+        what: "raw values that switch on keystone's own NodePort beside the program's Service",
+        config: { "taco:services": { keystone: { values: { network: { api: { node_port: { enabled: true } } } } } } },
+        key: "taco:services.keystone.values.network.api.node_port", given: '{"enabled":true}',
+        allowed: [/taco:exposure\.mode/],
+    },
+    {
+        what: "raw values that switch on horizon's own NodePort",
+        config: { "taco:services": { horizon: { values: { network: { node_port: { enabled: true, port: 31000 } } } } } },
+        key: "taco:services.horizon.values.network.node_port", given: '{"enabled":true,"port":31000}',
+        allowed: [/taco:exposure\.mode/],
+    },
+    {
+        what: "raw values that set keystone's public endpoint host",
+        config: { "taco:services": { keystone: { values: { endpoints: { identity: { host_fqdn_override: { public: "evil.example.com" } } } } } } },
+        key: "taco:services.keystone.values.endpoints.identity.host_fqdn_override.public", given: '"evil.example.com"',
+        allowed: [/taco:exposure\.ingress\.publicDomain/, /publicEndpoint/],
+    },
+    {
+        what: "raw values that set the volume",
+        config: { "taco:services": { rabbitmq: { values: { volume: { enabled: true } } } } },
+        key: "taco:services.rabbitmq.values.volume", given: '{"enabled":true}',
+        allowed: [/persistence/],
+    },
+    // --- secrets ---
+    {
+        what: "a secret stored in taco:services",
+        config: { "taco:services": { keystone: { values: { conf: { ks_domains: { ldap: { ldap: { password: "s3cret-bind" } } } } } } } },
+        secretKeys: ["taco:services"], secretValue: "s3cret-bind",
+        key: "taco:services", given: "[secret]",
+        allowed: [/taco:secrets/, /--secret/, /secretValues/],
+    },
+    {
+        what: "a secret stored in taco:exposure",
+        config: { "taco:exposure": { mode: "ingress", ingress: { publicDomain: "hidden.example.com" } } },
+        secretKeys: ["taco:exposure"], secretValue: "hidden.example.com",
+        key: "taco:exposure", given: "[secret]",
+        allowed: [/taco:secrets/],
+    },
+    {
+        what: "taco:secrets set without --secret",
+        config: { "taco:secrets": { "ldap-bind": "plain-text-bind" } },
+        secretKeys: [], secretValue: "plain-text-bind",
+        key: "taco:secrets", given: "[secret]",
+        allowed: [/--secret/],
+    },
+    {
+        what: "a credential that names a secret not in taco:secrets",
+        config: { "taco:secrets": { other: "Secret-12345" }, "taco:credentials": { keystoneAdmin: "admin-password" } },
+        key: "taco:credentials.keystoneAdmin", given: '"admin-password"',
+        allowed: [/taco:secrets/, /defined: other/],
+    },
+    {
+        what: "a credential that names an Object property rather than a secret",
+        config: { "taco:secrets": { pw: "Secret-12345" }, "taco:credentials": { keystoneAdmin: "constructor" } },
+        key: "taco:credentials.keystoneAdmin", given: '"constructor"',
+        allowed: [/name of a secret in taco:secrets/],
+    },
+    {
+        what: "an unknown credential",
+        config: { "taco:secrets": { pw: "Secret-12345" }, "taco:credentials": { novaAdmin: "pw" } },
+        key: "taco:credentials.novaAdmin", given: '"pw"',
+        allowed: [/keystoneAdmin/, /mariadbRoot/, /registry/],
+    },
+    {
+        what: "a credential secret the charts cannot write unquoted",
+        config: { "taco:secrets": { "admin-password": "has a space" }, "taco:credentials": { keystoneAdmin: "admin-password" } },
+        secretValue: "has a space",
+        key: "taco:secrets.admin-password", given: "[secret]",
+        allowed: [/8 to 128 letters, digits/],
+    },
+    {
+        what: "a secret placed at a path the program owns",
+        config: { "taco:secrets": { pw: "Secret-12345" }, "taco:services": { keystone: { secretValues: { "endpoints.identity.auth.admin.password": "pw" } } } },
+        key: "taco:services.keystone.secretValues.endpoints.identity.auth.admin.password", given: '"pw"',
+        allowed: [/taco:credentials\.keystoneAdmin/],
+    },
+    {
+        what: "a secret placement that names a missing secret",
+        config: { "taco:secrets": { pw: "Secret-12345" }, "taco:services": { keystone: { secretValues: { "conf.ks_domains.ldap.ldap.password": "ldap" } } } },
+        key: "taco:services.keystone.secretValues.conf.ks_domains.ldap.ldap.password", given: '"ldap"',
+        allowed: [/name of a secret in taco:secrets/],
+    },
+    {
+        what: "a secret name that is not a DNS label",
+        config: { "taco:secrets": { LDAP_Bind: "x" } },
+        secretValue: '"x"',
+        key: "taco:secrets.LDAP_Bind", given: '"LDAP_Bind"',
+        allowed: [/secret name \(a DNS label\)/],
+    },
+    {
+        what: "an empty secret",
+        config: { "taco:secrets": { "ldap-bind": "" } },
+        key: "taco:secrets.ldap-bind", given: "[secret]",
+        allowed: [/non-empty string/],
+    },
+    // --- tolerations ---
+    {
+        what: "a toleration with operator Exists and a value",
+        config: { "taco:nodes": { tolerations: [{ key: "dedicated", operator: "Exists", value: "openstack" }] } },
+        key: "taco:nodes.tolerations[0].value", given: '"openstack"',
+        allowed: [/left out with operator Exists/],
+    },
+    {
+        what: "a toleration with operator Equal and an empty key",
+        config: { "taco:nodes": { tolerations: [{ key: "", operator: "Equal", value: "x" }] } },
+        key: "taco:nodes.tolerations[0].key", given: '""',
+        allowed: [/qualified name/],
+    },
+    {
+        what: "a toleration with operator Equal and no key",
+        config: { "taco:nodes": { tolerations: [{ operator: "Equal", value: "x", effect: "NoSchedule" }] } },
+        key: "taco:nodes.tolerations[0].key", given: "nothing",
+        allowed: [/required with operator Equal/],
+    },
+    {
+        what: "a toleration with an unknown effect",
+        config: { "taco:nodes": { tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoRun" }] } },
+        key: "taco:nodes.tolerations[0].effect", given: '"NoRun"',
+        allowed: [/NoSchedule/, /PreferNoSchedule/, /NoExecute/],
+    },
+    {
+        what: "tolerationSeconds without effect NoExecute",
+        config: { "taco:nodes": { tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 30 }] } },
+        key: "taco:nodes.tolerations[0].tolerationSeconds", given: "30",
+        allowed: [/only with effect NoExecute/],
+    },
+    {
+        what: "a toleration key that is not a qualified name",
+        config: { "taco:nodes": { tolerations: [{ key: "bad key!", operator: "Exists" }] } },
+        key: "taco:nodes.tolerations[0].key", given: '"bad key!"',
+        allowed: [/qualified name/],
+    },
+    {
+        what: "fractional tolerationSeconds",
+        config: { "taco:nodes": { tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 1.5 }] } },
+        key: "taco:nodes.tolerations[0].tolerationSeconds", given: "1.5",
+        allowed: [/whole number/],
+    },
+    // --- VIPs ---
+    {
+        what: "a VIP with exposure mode clusterip",
+        config: { "taco:nodes": { controlPlane: LAB_NODES }, "taco:exposure": { vip: { mode: "l2", address: "10.10.10.254" } } },
+        key: "taco:exposure.vip.mode", given: '"l2"',
+        allowed: [/ingress or hierarchical/, /clusterip/],
+    },
+    {
+        what: "a VIP with exposure mode nodeport",
+        config: { "taco:exposure": { ...NODEPORT_CLUSTER, vip: { mode: "interface", address: "10.10.10.254", interface: "eth0" } }, "taco:nodes": { controlPlane: LAB_NODES } },
+        key: "taco:exposure.vip.mode", given: '"interface"',
+        allowed: [/ingress or hierarchical/, /nodeport/],
+    },
+    {
+        what: "an unknown VIP mode",
+        config: vipConfig({ mode: "vrrp", address: "10.10.10.254" }),
+        key: "taco:exposure.vip.mode", given: '"vrrp"',
+        allowed: [/none, interface, l2, routed/],
+    },
+    {
+        what: "a VIP given as a network",
+        config: vipConfig({ mode: "l2", address: "10.10.10.0/24" }),
+        key: "taco:exposure.vip.address", given: '"10.10.10.0/24"',
+        allowed: [/single host address/],
+    },
+    {
+        what: "a VIP at the broadcast address",
+        config: vipConfig({ mode: "l2", address: "255.255.255.255" }),
+        key: "taco:exposure.vip.address", given: '"255.255.255.255"',
+        allowed: [/single host address/, /broadcast/],
+    },
+    {
+        what: "a VIP at the network address of the node subnet",
+        config: vipConfig({ ...ROUTED, address: "10.10.10.0", bgp: { ...ROUTED.bgp, nodeSubnet: "10.10.10.0/24" } }),
+        key: "taco:exposure.vip.address", given: '"10.10.10.0"',
+        allowed: [/network or broadcast address of 10\.10\.10\.0\/24/],
+    },
+    {
+        what: "interface mode without an interface",
+        config: vipConfig({ mode: "interface", address: "10.10.10.254" }),
+        key: "taco:exposure.vip.interface", given: "nothing",
+        allowed: [/interface name/, /required in mode interface/],
+    },
+    {
+        what: "an interface name longer than Linux allows",
+        config: vipConfig({ mode: "interface", address: "10.10.10.254", interface: "a-very-long-interface" }),
+        key: "taco:exposure.vip.interface", given: '"a-very-long-interface"',
+        allowed: [/interface name/],
+    },
+    {
+        what: "a VIP mode without control-plane nodes",
+        config: { "taco:exposure": { mode: "ingress", vip: { mode: "l2", address: "10.10.10.254" } } },
+        key: "taco:nodes.controlPlane", given: "nothing",
+        allowed: [/required with taco:exposure\.vip\.mode l2/],
+    },
+    {
+        what: "an ASN of 0",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, myASN: 0 } }),
+        key: "taco:exposure.vip.bgp.myASN", given: "0",
+        allowed: [/whole number from 1 to 4294967295/],
+    },
+    {
+        what: "a peer ASN past 32 bits",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, peers: [{ address: "10.10.10.1", asn: 4294967296 }] } }),
+        key: "taco:exposure.vip.bgp.peers[0].asn", given: "4294967296",
+        allowed: [/1 to 4294967295/],
+    },
+    {
+        what: "a peer address that is not an IP",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, peers: [{ address: "router-1", asn: 64513 }] } }),
+        key: "taco:exposure.vip.bgp.peers[0].address", given: '"router-1"',
+        allowed: [/IP address of the upstream router/],
+    },
+    {
+        what: "routed mode without peers",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, peers: [] } }),
+        key: "taco:exposure.vip.bgp.peers", given: "[]",
+        allowed: [/at least one peer/],
+    },
+    {
+        what: "routed mode without bgp",
+        config: vipConfig({ mode: "routed", address: "10.10.10.254" }),
+        key: "taco:exposure.vip.bgp", given: "nothing",
+        allowed: [/speaker, myASN, peers, holdTime, bfd, nodeSubnet/],
+    },
+    {
+        what: "a hold time of 2 seconds",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, holdTime: 2 } }),
+        key: "taco:exposure.vip.bgp.holdTime", given: "2",
+        allowed: [/0 \(no keepalives\) or a whole number of seconds from 3 to 65535/],
+    },
+    {
+        what: "a BFD receive interval below MetalLB's minimum",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, bfd: { receiveInterval: 5 } } }),
+        key: "taco:exposure.vip.bgp.bfd.receiveInterval", given: "5",
+        allowed: [/whole number from 10 to 60000/],
+    },
+    {
+        what: "a BFD detect multiplier of 1",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, bfd: { detectMultiplier: 1 } } }),
+        key: "taco:exposure.vip.bgp.bfd.detectMultiplier", given: "1",
+        allowed: [/whole number from 2 to 255/],
+    },
+    {
+        what: "BFD with speaker calico",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, speaker: "calico", bfd: { receiveInterval: 100 } } }),
+        key: "taco:exposure.vip.bgp.bfd", given: '{"receiveInterval":100',
+        allowed: [/Calico's BGP has no BFD/],
+    },
+    {
+        what: "a node subnet that is not a CIDR",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, nodeSubnet: "10.10.10.0" } }),
+        key: "taco:exposure.vip.bgp.nodeSubnet", given: '"10.10.10.0"',
+        allowed: [/CIDR notation/],
+    },
+    {
+        what: "a key that does not belong to the VIP mode (bgp in l2)",
+        config: vipConfig({ mode: "l2", address: "10.10.10.254", bgp: ROUTED.bgp }),
+        key: "taco:exposure.vip.bgp", given: '{"myASN":64512',
+        allowed: [/unknown key/, /mode l2/, /metallb/, /tolerationSeconds/],
+    },
+    {
+        what: "a key that does not belong to the VIP mode (interface in routed)",
+        config: vipConfig({ ...ROUTED, interface: "eth0" }),
+        key: "taco:exposure.vip.interface", given: '"eth0"',
+        allowed: [/unknown key/, /mode routed/, /bgp/],
+    },
+    {
+        what: "an unknown BGP speaker",
+        config: vipConfig({ ...ROUTED, bgp: { ...ROUTED.bgp, speaker: "bird" } }),
+        key: "taco:exposure.vip.bgp.speaker", given: '"bird"',
+        allowed: [/metallb, calico/],
+    },
+    {
+        what: "taco:protect given as a word",
+        config: { "taco:protect": "yes" },
+        key: "taco:protect", given: '"yes"',
+        allowed: [/true or false/],
+    },
+    {
+        what: "MetalLB install given as a string",
+        config: vipConfig({ mode: "l2", address: "10.10.10.254", metallb: { install: "no" } }),
+        key: "taco:exposure.vip.metallb.install", given: '"no"',
+        allowed: [/true or false/],
+    },
 ];
 
 describe("config: a bad stack config fails before any resource is registered", () => {
@@ -273,7 +766,8 @@ describe("config: a bad stack config fails before any resource is registered", (
     for (const bad of BAD_CONFIGS) {
         it(`rejects ${bad.what}, naming ${bad.key}, the value and what is allowed`, async () => {
             const config = typeof bad.config === "function" ? bad.config() : bad.config;
-            const message = await rejected(config);
+            const message = await rejected(config, bad.secretKeys);
+            if (bad.secretValue) assert.ok(!message.includes(bad.secretValue), `the message shows the secret: ${message}`);
             // The offending key itself, not only a longer key it is a prefix of.
             assert.ok(new RegExp(`${bad.key.replace(/[.[\]]/g, "\\$&")}(?![.\\w])`).test(message), `message does not name ${bad.key}: ${message}`);
             assert.ok(message.includes(bad.given), `message does not show the value ${bad.given}: ${message}`);
@@ -282,9 +776,12 @@ describe("config: a bad stack config fails before any resource is registered", (
         });
     }
 
-    it("covers at least twelve distinct bad configs", () => {
-        assert.ok(new Set(BAD_CONFIGS.map((bad) => bad.what)).size >= 12);
-        assert.ok(new Set(BAD_CONFIGS.map((bad) => `${bad.key} ${bad.given}`)).size >= 12);
+    it("covers at least sixty distinct bad configs, across every taco:* key", () => {
+        assert.ok(new Set(BAD_CONFIGS.map((bad) => bad.what)).size >= 60);
+        assert.ok(new Set(BAD_CONFIGS.map((bad) => `${bad.key} ${bad.given}`)).size >= 60);
+        for (const key of CONFIG_KEYS) {
+            assert.ok(BAD_CONFIGS.some((bad) => bad.key === `taco:${key}` || bad.key.startsWith(`taco:${key}.`)), `no bad config for taco:${key}`);
+        }
     });
 });
 

@@ -125,8 +125,8 @@ describe("Pod Security admission: the namespace admits what its pods need, no mo
         }
     });
 
-    it("turns privileged when raw values give rabbitmq host ports", async () => {
-        const r = await run({ "taco:services": { rabbitmq: { values: { network: { host_namespace: true } } } } });
+    it("turns privileged when raw values turn on memcached's AppArmor loader", async () => {
+        const r = await run({ "taco:services": { memcached: { values: { pod: { mandatory_access_control: { type: "apparmor" } } } } } });
         assert.strictEqual((r.get("core/v1:Namespace", "namespace").inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"], "privileged");
     });
 

@@ -36,6 +36,10 @@ describe("the offline plan", () => {
         assert.ok(written.includes(rollout), `rollout.md not listed in:\n${written.join("\n")}`);
         assert.match(fs.readFileSync(rollout, "utf8"), /^## Critical path$/m);
 
+        const keystoneValues = path.join(PROJECT, "plan", "dev", "keystone.values.yaml");
+        assert.strictEqual(fs.readFileSync(keystoneValues, "utf8").split("\n")[0],
+            "# helm template keystone keystone --repo https://tarballs.opendev.org/openstack/openstack-helm --version 2026.1.24+0ee5adeff -n openstack -f keystone.values.yaml");
+
         assert.ok(!result.stdout.includes("stand-in:"), "stdout shows a stand-in value");
         for (const file of written) {
             assert.ok(!fs.readFileSync(file, "utf8").includes("stand-in:"), `${path.relative(PROJECT, file)} holds a stand-in value`);

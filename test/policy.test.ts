@@ -313,10 +313,10 @@ describe("policy rules over what the program registers", () => {
         assert.deepStrictEqual(await allViolations(resources, { "external-traffic-policy-local": { allowCluster: true } }), []);
     });
 
-    it("fails raw values that put a default password back", async () => {
-        const resources = asEngineSees(await run({
-            "taco:services": { rabbitmq: { values: { endpoints: { oslo_messaging: { auth: { guest: { password: "password" } } } } } } },
-        }));
+    it("fails a release whose values put a default password back (config refuses it; the rule stands behind it)", async () => {
+        const resources = asEngineSees(await run({}));
+        const rabbitmq = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props.name === "rabbitmq")!;
+        rabbitmq.props.values.endpoints.oslo_messaging.auth.guest.password = "password";
         assert.deepStrictEqual(await allViolations(resources), ["no-default-passwords: release rabbitmq sets endpoints.oslo_messaging.auth.guest.password to a well-known default"]);
     });
 

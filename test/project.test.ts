@@ -1,12 +1,13 @@
-// Pulumi.yaml and the code agree: keys declared there are the code's, with the code's scalar type
-// and no default of their own (defaults live in code, once); the structured keys are documented in
-// its comments, with the defaults the code really has.
+// Pulumi.yaml and the schema agree: the keys declared there are the schema's scalar keys, with the
+// schema's type and no default of their own (defaults live in the schema, once); the structured keys
+// are named in its comments (README's table and schema/stack.schema.json document them, generated).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { z } from "zod";
 import { CONFIG_KEYS, DEFAULTS, parseConfig } from "../config";
-import { SERVICE_NAMES } from "../lib/charts";
+import { DEFAULT_TEXT, SCALAR_KEYS, STACK_SCHEMA } from "../config/schema";
 
 const PROJECT_FILE = path.resolve(__dirname, "..", "Pulumi.yaml");
 const text = fs.readFileSync(PROJECT_FILE, "utf8");
@@ -22,17 +23,6 @@ function tacoKey(declared: string): string | undefined {
 }
 
 const declarations = Object.entries(project.config ?? {});
-const SCALAR_TYPES: Record<string, (value: unknown) => boolean> = {
-    string: (value) => typeof value === "string",
-    integer: (value) => typeof value === "number" && Number.isInteger(value),
-    boolean: (value) => typeof value === "boolean",
-};
-
-/** `name value` pairs (`rabbitmq 1`, `keystone: 30500`) in a documented list. */
-function pairs(listText: string): Record<string, number> {
-    return Object.fromEntries([...listText.matchAll(/([a-z]+):?\s+(\d+)/g)].map((m) => [m[1], Number(m[2])]));
-}
-
 describe("project: Pulumi.yaml agrees with the code", () => {
     it("is the taco project on the nodejs runtime with TypeScript", () => {
         assert.strictEqual(project.name, "taco");
@@ -53,16 +43,18 @@ describe("project: Pulumi.yaml agrees with the code", () => {
         }
     });
 
-    it("gives each declared key a scalar type the code reads it as", () => {
+    it("declares exactly the scalar keys, each with the JSON type the schema gives it, and the code reads the plain text back", () => {
+        const declared = declarations.map(([key]) => tacoKey(key)!).sort();
+        assert.deepStrictEqual(declared, [...SCALAR_KEYS].sort());
+        const samples: Record<string, [string, unknown]> = { string: ["openstack", "openstack"], boolean: ["false", false] };
         for (const [declared, declaration] of declarations) {
-            const key = tacoKey(declared)!;
-            const type = declaration?.type;
-            assert.ok(typeof type === "string" && type in SCALAR_TYPES, `${declared}: type ${String(type)} is not one of ${Object.keys(SCALAR_TYPES).join(", ")}`);
-            const codeDefault = (DEFAULTS as Record<string, unknown>)[key];
-            assert.ok(SCALAR_TYPES[type](codeDefault), `${declared}: declared ${type}, but the code's default is ${JSON.stringify(codeDefault)}`);
+            const key = tacoKey(declared)! as keyof typeof STACK_SCHEMA;
+            const schemaType = (z.toJSONSchema(STACK_SCHEMA[key], { io: "input" }) as { type?: string }).type;
+            assert.strictEqual(declaration?.type, schemaType, `${declared}: declared ${String(declaration?.type)}, the schema says ${schemaType}`);
             // Pulumi hands a scalar over as its plain text; the code must take it as such.
-            const parsed = parseConfig({ [`taco:${key}`]: String(codeDefault) }) as unknown as Record<string, unknown>;
-            assert.deepStrictEqual(parsed[key], codeDefault, `${declared}: the code does not read the plain value back`);
+            const [text, value] = samples[schemaType!];
+            const parsed = parseConfig({ [`taco:${key}`]: text }, undefined, { stack: "dev" }) as unknown as Record<string, unknown>;
+            assert.deepStrictEqual(parsed[key], value, `${declared}: the code does not read the plain value back`);
         }
     });
 
@@ -75,29 +67,14 @@ describe("project: Pulumi.yaml agrees with the code", () => {
         }
     });
 
-    it("documents the default replicas the code uses, for every service", () => {
-        const documented = /Default replicas:([^;.]*)/.exec(comments);
-        assert.ok(documented, "Pulumi.yaml does not document the default replicas");
-        const replicas = pairs(documented[1]);
-        assert.deepStrictEqual(Object.keys(replicas).sort(), [...SERVICE_NAMES].sort());
-        assert.deepStrictEqual(replicas, { ...DEFAULTS.replicas });
-    });
-
-    it("documents the default node ports, range and traffic policy the code uses", () => {
-        const ports = /ports:\s*\{([^}]*)\}/.exec(comments);
-        assert.ok(ports, "Pulumi.yaml does not document the default node ports");
-        assert.deepStrictEqual(pairs(ports[1]), { ...DEFAULTS.nodePorts });
-        assert.strictEqual(/range:\s*"([^"]*)"/.exec(comments)?.[1], DEFAULTS.nodePortRange);
-        assert.strictEqual(/externalTrafficPolicy:[^(]*\(default (\w+)\)/.exec(comments)?.[1], DEFAULTS.externalTrafficPolicy);
-    });
-
-    it("documents the default exposure mode, chart repository, ingress classes and namespace the code uses", () => {
-        assert.strictEqual(/mode:[^(]*\(default (\w+)\)/.exec(comments)?.[1], DEFAULTS.exposureMode);
-        assert.strictEqual(/taco:charts.*?Default: (\S+)/.exec(comments)?.[1], DEFAULTS.chartRepository);
-        assert.strictEqual(/controller:\s*([\w-]+)/.exec(comments)?.[1], DEFAULTS.ingressController);
-        assert.strictEqual(/className:\s*([\w-]+)/.exec(comments)?.[1], DEFAULTS.ingressClassName);
-        assert.strictEqual(/clusterClassName:\s*([\w-]+)/.exec(comments)?.[1], DEFAULTS.clusterIngressClassName);
-        const namespace = project.config?.namespace ?? project.config?.["taco:namespace"];
-        assert.strictEqual(/\(default ([\w-]+)\)/.exec(String(namespace?.description))?.[1], DEFAULTS.namespace);
+    it("states each declared key's default as the schema does", () => {
+        for (const [declared, declaration] of declarations) {
+            const key = tacoKey(declared)! as keyof typeof STACK_SCHEMA;
+            const defaultText = (STACK_SCHEMA[key].meta() as Record<string, unknown> | undefined)?.[DEFAULT_TEXT];
+            assert.ok(typeof defaultText === "string", `${declared}: the schema states no default`);
+            assert.ok(String(declaration?.description).includes(`(default ${defaultText})`),
+                `${declared}: the description does not say "(default ${defaultText})": ${declaration?.description}`);
+        }
+        assert.strictEqual((STACK_SCHEMA.namespace.meta() as Record<string, unknown>)[DEFAULT_TEXT], DEFAULTS.namespace);
     });
 });

@@ -530,32 +530,4 @@ describe("releases: control-plane node labels", () => {
         assert.strictEqual(r.values("horizon").labels, undefined);
     });
 });
-
-describe("releases: mariadb and rabbitmq are untouched by the exposure mode", () => {
-    const modes = ["clusterip+nodes", "nodeport+nodes", "ingress+nodes", "hierarchical+nodes"];
-
-    it("the four configs really differ in mode and reach keystone differently", async () => {
-        const seen = new Set<string>();
-        const keystoneValues = new Set<string>();
-        for (const name of modes) {
-            const r = await scenario(name);
-            seen.add(r.plainOutputs().exposureMode);
-            keystoneValues.add(JSON.stringify(r.values("keystone")));
-        }
-        assert.strictEqual(seen.size, 4);
-        assert.ok(keystoneValues.size > 1, "keystone's values do not change with the mode either");
-    });
-
-    for (const chart of ["mariadb", "rabbitmq"]) {
-        it(`registers the same ${chart} Release (URN, parent, name, chart, version, namespace, values) in every mode`, async () => {
-            const shape = (r: Run) => {
-                const release = r.get(RELEASE, chart);
-                return { urn: release.urn, parent: release.parent, inputs: unwrap(release.inputs) };
-            };
-            const baseline = shape(await scenario(modes[0]));
-            for (const name of modes.slice(1)) {
-                assert.deepStrictEqual(shape(await scenario(name)), baseline, `${chart} differs between ${modes[0]} and ${name}`);
-            }
-        });
-    }
-});
+// mariadb and rabbitmq across modes (and VIP modes): test/modeSwitch.test.ts.

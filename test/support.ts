@@ -3,9 +3,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
-import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
-import { nodeReadState, readStackConfig } from "../tools/stackConfig";
+import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
+import { nodeReadState, readStack } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -44,11 +45,15 @@ export interface ClusterState {
     clusterIssuers?: Record<string, Record<string, unknown>>;
 }
 
-export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string>; cluster?: ClusterState } = {}): Promise<Run> {
+export async function run(
+    values: StackValues = {},
+    options: { stack?: string; nodeIPs?: Record<string, string>; cluster?: ClusterState; secretKeys?: string[] } = {},
+): Promise<Run> {
     const cluster: ClusterState = { ...options.cluster, ...(options.nodeIPs ? { nodes: options.nodeIPs } : {}) };
     return wrap(await failingLikePulumi(() => runStack({
         stack: options.stack ?? "test",
         config: toPulumiConfig(values),
+        secretKeys: options.secretKeys ?? (values["taco:secrets"] === undefined ? [] : ["taco:secrets"]),
         readState: clusterReadState(cluster),
     })));
 }
@@ -61,19 +66,25 @@ export async function run(values: StackValues = {}, options: { stack?: string; n
 async function failingLikePulumi<T>(start: () => Promise<T>): Promise<T> {
     const rejections: unknown[] = [];
     const record = (reason: unknown) => { rejections.push(reason); };
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
     process.on("unhandledRejection", record);
     try {
         const result = await start();
-        await new Promise((resolve) => setImmediate(resolve));
+        await settle();
         if (rejections.length > 0) throw rejections[0] instanceof Error ? rejections[0] : new Error(String(rejections[0]));
         return result;
+    } catch (error) {
+        // A program that throws while it is loaded rejects the run and, once more, a promise of the
+        // runtime's that nobody awaits: absorb that echo here, or the next run would report it.
+        await settle();
+        throw error;
     } finally {
         process.off("unhandledRejection", record);
     }
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await failingLikePulumi(() => runStack({ stack, config: readStackConfig(stack) })));
+    return wrap(await failingLikePulumi(() => runStack({ stack, ...readStack(stack) })));
 }
 
 function clusterReadState(cluster: ClusterState) {
@@ -112,6 +123,13 @@ function wrap(stackRun: StackRun): Run {
         plainOutputs: () => unwrap(stackRun.outputs) as Record<string, any>,
     };
     return self;
+}
+
+/** URNs the mock monitor of the latest run registered, the stack itself left out. */
+export async function registeredByLastRun(): Promise<string[]> {
+    await waitForRegistrations();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
+    return [...monitor.getRegisteredResources().keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
 }
 
 /** Runs `fn`, expecting it to reject; returns the error's message. */

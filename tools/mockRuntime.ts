@@ -22,6 +22,8 @@ export interface RecordedResource {
     read: boolean;
     /** The id a read asked for (the object's name, or namespace/name). */
     id?: string;
+    /** Pulumi's `protect` option. */
+    protect: boolean;
     /** Inputs as serialized for the engine: secrets are `{ [SIG_KEY]: SECRET_SIG, value }`. */
     inputs: Record<string, unknown>;
 }
@@ -36,6 +38,8 @@ export interface RunOptions {
     stack: string;
     /** Stack config as Pulumi holds it: full keys, structured values as JSON text. */
     config: Record<string, string>;
+    /** Full keys Pulumi holds as secrets, as the language host passes them (PULUMI_CONFIG_SECRET_KEYS). */
+    secretKeys?: string[];
     /** State the cluster would return when a resource is read (Node.get), by type and id. */
     readState?: (type: string, id: string) => Record<string, unknown> | undefined;
     /** The program to run; index.ts by default. */
@@ -78,6 +82,7 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
             dependencies: req.getDependenciesList(),
             custom: read || req.getCustom(),
             ...(read ? { id: req.getId() } : {}),
+            protect: !read && req.getProtect() === true,
             inputs: (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {},
         });
         if (!read) secretOutputs.set(key(type, name), req.getAdditionalsecretoutputsList());
@@ -93,7 +98,7 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
         return registerResourceOutputs(req, callback);
     };
 
-    pulumi.runtime.setAllConfig(options.config);
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
     const program = require.resolve(options.program ?? PROGRAM);
     delete require.cache[program];
     await pulumi.runtime.runInPulumiStack(async () => require(program));
