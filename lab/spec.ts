@@ -9,7 +9,7 @@ import type { LoadBalancerBackend } from "../components/nodePortExposure";
 import { parseConfig, PublicEndpoint } from "../config";
 import type { FailoverBound } from "../lib/failoverBound";
 import { PROJECT_DIR, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
-import { nodeReadState, readStackConfig } from "../tools/stackConfig";
+import { nodeReadState, readStack } from "../tools/stackConfig";
 
 export type VipMode = "interface" | "l2" | "routed";
 
@@ -47,7 +47,7 @@ const FIXTURE_MODE: Record<string, VipMode> = { prod: "routed", staging: "l2" };
 
 /** Runs the program for `stack`; `nodeIPs` stands for the InternalIPs a real cluster reports. */
 export async function programView(stack: string, nodeIPs?: Record<string, string>): Promise<StackRun> {
-    return runStack({ stack, config: readStackConfig(stack), readState: nodeIPs ? nodeReadState(nodeIPs) : undefined });
+    return runStack({ stack, ...readStack(stack), readState: nodeIPs ? nodeReadState(nodeIPs) : undefined });
 }
 
 export function exposureMode(run: StackRun): string {
@@ -57,7 +57,8 @@ export function exposureMode(run: StackRun): string {
 export function haproxySpec(stack: string, run: StackRun): HaproxySpec {
     const outputs = plain(run.outputs) as { loadBalancerBackends: LoadBalancerBackend[]; failoverBound: FailoverBound | null };
     if (!outputs.failoverBound) throw new Error(`stack ${stack}: no failoverBound output in nodeport mode`);
-    const { publicEndpoint } = parseConfig(readStackConfig(stack)).exposure.nodePort ?? {};
+    const { config, secretKeys } = readStack(stack);
+    const { publicEndpoint } = parseConfig(config, PROJECT_DIR, { secretKeys, stack }).exposure.nodePort ?? {};
     return { backends: outputs.loadBalancerBackends, failoverBound: outputs.failoverBound, publicEndpoint };
 }
 
