@@ -16,6 +16,9 @@ import { parseConfig } from "./config";
 import { CONTROL_PLANE_LABEL, ServiceName } from "./lib/charts";
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
 import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
+import { skipUnreadPromiseTraces } from "./lib/promiseTraces";
+
+skipUnreadPromiseTraces();
 
 const config = parseConfig(pulumi.runtime.allConfig());
 const { exposure } = config;
