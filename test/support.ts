@@ -30,16 +30,42 @@ export interface Run extends StackRun {
 /** The three controller nodes of the article's lab. */
 export const LAB_NODES = ["ctrl-1", "ctrl-2", "ctrl-3"];
 
-export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string> } = {}): Promise<Run> {
-    return wrap(await runStack({
-        stack: options.stack ?? "test",
-        config: toPulumiConfig(values),
-        readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined,
+export interface RunChoices {
+    stack?: string;
+    nodeIPs?: Record<string, string>;
+    /** Run the program even if the same run is memoized: for a test that inspects the mock monitor after it. */
+    fresh?: boolean;
+}
+
+export async function run(values: StackValues = {}, options: RunChoices = {}): Promise<Run> {
+    const stack = options.stack ?? "test";
+    const config = toPulumiConfig(values);
+    return memoized([stack, config, options.nodeIPs ?? null], options.fresh, () => runStack({
+        stack, config, readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined,
     }));
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await runStack({ stack, config: readStackConfig(stack) }));
+    const config = readStackConfig(stack);
+    return memoized([stack, config, null], false, () => runStack({ stack, config }));
+}
+
+/**
+ * Tests that assert on the same config share one run of the program (a run is what the suite
+ * spends its time on). Each caller gets its own copy, so no test sees what another changed; a run
+ * that fails is not kept, so every failure comes from a run of its own.
+ */
+const runs = new Map<string, Promise<StackRun>>();
+
+async function memoized(key: unknown, fresh: boolean | undefined, runProgram: () => Promise<StackRun>): Promise<Run> {
+    const id = JSON.stringify(key);
+    let pending = fresh ? undefined : runs.get(id);
+    if (!pending) {
+        pending = runProgram();
+        runs.set(id, pending);
+        pending.catch(() => runs.delete(id));
+    }
+    return wrap(structuredClone(await pending));
 }
 
 function nodeReadState(ips: Record<string, string>) {
