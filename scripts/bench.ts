@@ -1,7 +1,8 @@
 // Benchmark: what evaluating the program costs, beside the floor: an empty Pulumi program (no
 // resources, one export: tools/emptyProgram.ts) evaluated the same way, in the same run. Every figure
-// comes from fresh processes (wall time, and peak RSS through tools/peakRss.js), run round-robin so
-// that a busy machine weighs on the program and its floor alike; figures are medians.
+// comes from fresh processes (wall time; CPU time and peak RSS through tools/benchProbe.js), run
+// round-robin so that a busy machine weighs on the program and its floor alike; figures are medians.
+// On a shared machine the CPU time is the steadier figure: wall time also counts waiting for a core.
 //   npm run bench [-- <rounds>]        (default 5)
 // preview: the program as `pulumi preview` evaluates it (tools/pulumiRun.js: @pulumi/pulumi's cmd/run
 //          entry and run.js, ts-node set up from tsconfig.json), against Pulumi's mock monitor.
@@ -18,7 +19,7 @@ const STACKS = ["dev", "staging", "prod"];
 /** Control-plane nodes, on dev's config: each node is labelled (NodePatch) and read back (Node). */
 const NODE_SERIES = [3, 30, 100, 300];
 const FLOOR_PROGRAM = path.join(PROJECT_DIR, "tools", "emptyProgram.ts");
-const PEAK_RSS = path.join(PROJECT_DIR, "tools", "peakRss.js");
+const PROBE = path.join(PROJECT_DIR, "tools", "benchProbe.js");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
 interface Case {
@@ -30,7 +31,7 @@ interface Case {
     goal?: string;
 }
 
-interface Sample { ms: number; rssMiB: number; resources: number }
+interface Sample { ms: number; cpuMs: number; rssMiB: number; resources: number }
 
 function previewCase(label: string, program: string, stack: string, config: Record<string, string>, goal?: string): Case {
     return { group: "preview", label, args: [path.join(PROJECT_DIR, "tools", "pulumiRun.js"), program, stack], config, goal };
@@ -65,16 +66,17 @@ function cases(): Case[] {
     ];
 }
 
-function measure(c: Case, rssFile: string): Sample {
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", TACO_PEAK_RSS_FILE: rssFile };
+function measure(c: Case, probeFile: string): Sample {
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", TACO_BENCH_PROBE_FILE: probeFile };
     if (c.config) env.PULUMI_CONFIG = JSON.stringify(c.config);
     const start = performance.now();
-    const result = spawnSync(process.execPath, ["-r", PEAK_RSS, ...c.args], { cwd: PROJECT_DIR, env, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    const result = spawnSync(process.execPath, ["-r", PROBE, ...c.args], { cwd: PROJECT_DIR, env, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
     const ms = performance.now() - start;
     if (result.status !== 0) throw new Error(`${c.group} ${c.label} exited ${result.status}:\n${result.stderr}`);
     const count = /^resources (\d+)$/m.exec(result.stdout) ?? /^Stack \S+: (\d+) resources$/m.exec(result.stdout);
     if (!count) throw new Error(`${c.group} ${c.label} printed no resource count:\n${result.stdout.slice(0, 2000)}`);
-    return { ms, rssMiB: Number(fs.readFileSync(rssFile, "utf8")) / 1024, resources: Number(count[1]) };
+    const probe: { maxRSS: number; cpuMs: number } = JSON.parse(fs.readFileSync(probeFile, "utf8"));
+    return { ms, cpuMs: probe.cpuMs, rssMiB: probe.maxRSS / 1024, resources: Number(count[1]) };
 }
 
 const median = (values: number[]) => {
@@ -85,7 +87,7 @@ const median = (values: number[]) => {
 
 function main(rounds: number): void {
     const all = cases();
-    const rssFile = path.join(os.tmpdir(), `taco-bench-rss-${process.pid}`);
+    const probeFile = path.join(os.tmpdir(), `taco-bench-probe-${process.pid}`);
     const samples = new Map<Case, Sample[]>(all.map((c) => [c, []]));
     const cpus = os.cpus();
     console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim() ?? "?"}, `
@@ -93,35 +95,39 @@ function main(rounds: number): void {
     console.log(`${rounds} rounds, each running every case once in a fresh process; medians\n`);
     try {
         for (let round = 1; round <= rounds; round++) {
-            for (const c of all) samples.get(c)!.push(measure(c, rssFile));
+            for (const c of all) samples.get(c)!.push(measure(c, probeFile));
             process.stderr.write(`round ${round}/${rounds} done\n`);
         }
     } finally {
-        fs.rmSync(rssFile, { force: true });
+        fs.rmSync(probeFile, { force: true });
     }
 
     for (const group of ["preview", "plan"] as const) {
         console.log(group === "preview"
             ? "preview: evaluated as `pulumi preview` runs it (cmd/run, ts-node from tsconfig.json), under mocks"
             : "plan: `npm run plan -- <stack>` (the mock harness)");
-        console.log("case        resources   wall ms  × floor   peak RSS MiB  × floor   goal");
+        console.log("case        resources   wall ms  × floor    CPU ms  × floor   peak RSS MiB  × floor   goal");
         const inGroup = all.filter((c) => c.group === group);
         const figures = new Map(inGroup.map((c) => {
             const runs = samples.get(c)!;
-            return [c, { ms: median(runs.map((s) => s.ms)), rss: median(runs.map((s) => s.rssMiB)), resources: runs[0].resources }];
+            return [c, {
+                ms: median(runs.map((s) => s.ms)), cpuMs: median(runs.map((s) => s.cpuMs)),
+                rss: median(runs.map((s) => s.rssMiB)), resources: runs[0].resources,
+            }];
         }));
         const floor = figures.get(inGroup[0])!;
         for (const c of inGroup) {
             const f = figures.get(c)!;
             console.log(`${c.label.padEnd(11)} ${String(f.resources).padStart(9)} ${f.ms.toFixed(0).padStart(9)} ${(f.ms / floor.ms).toFixed(2).padStart(7)}×`
+                + ` ${f.cpuMs.toFixed(0).padStart(9)} ${(f.cpuMs / floor.cpuMs).toFixed(2).padStart(7)}×`
                 + ` ${f.rss.toFixed(0).padStart(14)} ${(f.rss / floor.rss).toFixed(2).padStart(7)}×   ${c.goal ?? ""}`);
         }
         const series = inGroup.filter((c) => c.label.startsWith("nodes "));
         if (series.length > 1) {
             const steps = series.slice(1).map((c, i) => {
                 const [from, to] = [Number(series[i].label.slice(6)), Number(c.label.slice(6))];
-                const perNode = (figures.get(c)!.ms - figures.get(series[i])!.ms) / (to - from);
-                return `${from}→${to} nodes ${perNode.toFixed(2)} ms`;
+                const per = (key: "ms" | "cpuMs") => ((figures.get(c)![key] - figures.get(series[i])![key]) / (to - from)).toFixed(1);
+                return `${from}→${to}: ${per("ms")} ms wall, ${per("cpuMs")} ms CPU`;
             });
             console.log(`each further control-plane node (linear if these agree): ${steps.join(", ")}`);
         }
