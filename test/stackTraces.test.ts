@@ -6,7 +6,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { skipUnreadPromiseTraces } from "../lib/promiseTraces";
-import { PROJECT_DIR, runStack } from "../tools/mockRuntime";
+import { PROJECT_DIR, runStack, waitForRegistrations } from "../tools/mockRuntime";
 
 const FIXTURE = path.join(__dirname, "fixtures", "failingProgram.ts");
 
@@ -17,8 +17,22 @@ function throwSite(message: string): string {
     return `${path.basename(FIXTURE)}:${line}:`;
 }
 
+/**
+ * The error a run of the fixture rejects with. A failing program also leaves rejected promises and
+ * registrations behind (the language host would exit on them): they belong to this run, so they are
+ * drained and absorbed here rather than reaching the next test's run.
+ */
 async function harnessError(stack: string): Promise<Error> {
-    return runStack({ stack, config: {}, program: FIXTURE }).then(() => assert.fail("the failing program ran through"), (error: Error) => error);
+    const absorb = () => undefined;
+    process.on("unhandledRejection", absorb);
+    try {
+        const error = await runStack({ stack, config: {}, program: FIXTURE }).then(() => assert.fail("the failing program ran through"), (e: Error) => e);
+        await waitForRegistrations().catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        return error;
+    } finally {
+        process.off("unhandledRejection", absorb);
+    }
 }
 
 describe("stack traces", () => {
