@@ -1,6 +1,8 @@
 // Offline plan: runs the program under the mock runtime with a stack's config and prints what
 // `pulumi preview` would register, without a cluster or credentials.
-//   npm run plan -- <stack>
+//   npm run plan -- <stack> [--program <file>]
+// `--program` plans another program with the stack's config (the benchmark's empty program is its
+// floor); its files go to plan/<stack>-<program name>/ so the stack's own plan stays as it was.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -14,9 +16,9 @@ import { readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
-async function main(stack: string): Promise<void> {
+async function main(stack: string, program?: string): Promise<void> {
     const stackConfig = readStack(stack);
-    const run = await runStack({ stack, ...stackConfig });
+    const run = await runStack({ stack, ...stackConfig, program: program && path.resolve(program) });
     const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
@@ -32,7 +34,7 @@ async function main(stack: string): Promise<void> {
     console.log("\nOutputs");
     console.log(indent(YAML.stringify(masked(run.outputs), { lineWidth: 0 }), "  "));
 
-    const dir = path.join(PROJECT_DIR, "plan", stack);
+    const dir = path.join(PROJECT_DIR, "plan", program ? `${stack}-${path.parse(program).name}` : stack);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const written: string[] = [];
@@ -119,12 +121,12 @@ function indent(text: string, prefix: string): string {
 }
 
 if (require.main === module) {
-    const stack = process.argv[2];
-    if (!stack) {
-        console.error("usage: npm run plan -- <stack>   (reads Pulumi.<stack>.yaml)");
+    const [stack, option, program] = process.argv.slice(2);
+    if (!stack || (option !== undefined && (option !== "--program" || !program))) {
+        console.error("usage: npm run plan -- <stack> [--program <file>]   (reads Pulumi.<stack>.yaml)");
         process.exit(2);
     }
-    main(stack).catch((error: unknown) => {
+    main(stack, program).catch((error: unknown) => {
         console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
         process.exit(1);
     });
