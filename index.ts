@@ -18,6 +18,9 @@ import { ApiServiceName, CHARTS_WITH_VOLUME, CONTROL_PLANE_LABEL, releasesBefore
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
 import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
 import { namespacePodSecurity, podSecurityLabels, podSecurityLevel } from "./lib/podSecurity";
+import { skipUnreadPromiseTraces } from "./lib/promiseTraces";
+
+skipUnreadPromiseTraces();
 
 const config = loadConfig();
 const { exposure } = config;

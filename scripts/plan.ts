@@ -1,7 +1,9 @@
 // Offline plan: runs the program under the mock runtime with a stack's config and prints what
 // `pulumi preview` would register, without a cluster or credentials.
-//   npm run plan -- <stack> [--node-addresses <file.yaml>]
-// --node-addresses gives the nodes' InternalIPs (`ctrl-1: 10.0.0.11`, one per line) as the cluster
+//   npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]
+// `--program` plans another program with the stack's config (the benchmark's empty program is its
+// floor); its files go to plan/<stack>-<program name>/ so the stack's own plan stays as it was.
+// `--node-addresses` gives the nodes' InternalIPs (`ctrl-1: 10.0.0.11`, one per line) as the cluster
 // would report them after a real `up`, so the HAProxy file pins servers to addresses, not names.
 import * as fs from "fs";
 import * as path from "path";
@@ -16,9 +18,10 @@ import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfi
 
 const SECRET = "[secret]";
 
-async function main(stack: string, nodeAddresses?: Record<string, string>): Promise<void> {
+async function main(stack: string, program?: string, nodeAddresses?: Record<string, string>): Promise<void> {
     const stackConfig = readStack(stack);
-    const run = await runStack({ stack, ...stackConfig, readState: nodeAddresses ? nodeReadState(nodeAddresses) : undefined });
+    const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
+    const run = await runStack({ stack, ...stackConfig, program: program && path.resolve(program), readState });
     const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
@@ -34,7 +37,7 @@ async function main(stack: string, nodeAddresses?: Record<string, string>): Prom
     console.log("\nOutputs");
     console.log(indent(YAML.stringify(masked(run.outputs), { lineWidth: 0 }), "  "));
 
-    const dir = path.join(PROJECT_DIR, "plan", stack);
+    const dir = path.join(PROJECT_DIR, "plan", program ? `${stack}-${path.parse(program).name}` : stack);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const written: string[] = [];
@@ -121,19 +124,24 @@ function indent(text: string, prefix: string): string {
 }
 
 if (require.main === module) {
-    const [stack, flag, nodeAddresses, ...rest] = process.argv.slice(2);
-    if (!stack || stack.startsWith("-") || (flag !== undefined && (flag !== "--node-addresses" || !nodeAddresses)) || rest.length > 0) {
-        console.error("usage: npm run plan -- <stack> [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
+    const [stack, ...rest] = process.argv.slice(2);
+    const options: Record<string, string> = {};
+    for (let i = 0; i < rest.length; i += 2) {
+        if (!["--program", "--node-addresses"].includes(rest[i]) || rest[i + 1] === undefined) options.bad = rest[i];
+        else options[rest[i]] = rest[i + 1];
+    }
+    if (!stack || stack.startsWith("-") || options.bad !== undefined) {
+        console.error("usage: npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
         process.exit(2);
     }
     let addresses: Record<string, string> | undefined;
     try {
-        addresses = nodeAddresses ? readNodeAddresses(nodeAddresses) : undefined;
+        addresses = options["--node-addresses"] ? readNodeAddresses(options["--node-addresses"]) : undefined;
     } catch (error) {
         console.error(`error: ${(error as Error).message}`);
         process.exit(2);
     }
-    main(stack, addresses).catch((error: unknown) => {
+    main(stack, options["--program"], addresses).catch((error: unknown) => {
         console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
         process.exit(1);
     });

@@ -758,7 +758,7 @@ const BAD_CONFIGS: BadConfig[] = [
 
 describe("config: a bad stack config fails before any resource is registered", () => {
     it("the registration probe sees what a good run registers (so an empty result means something)", async () => {
-        await run({});
+        await run({}, { fresh: true });
         const urns = await registeredByLastRun();
         assert.ok(urns.some((urn) => urn.includes(`${RELEASE}::keystone`)), `probe saw: ${urns.join(", ")}`);
     });

@@ -1,19 +1,55 @@
 // The offline plan (`npm run plan -- <stack>`), run as an operator runs it: a child process that
 // prints the resource tree and the outputs and writes plan/<stack>/.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
 const PROJECT = path.resolve(__dirname, "..");
-const plan = (stack: string) => spawnSync("npx", ["ts-node", "scripts/plan.ts", stack], {
-    cwd: PROJECT, encoding: "utf8", timeout: 60_000, env: { ...process.env, FORCE_COLOR: "0" },
+
+interface PlanResult { status: number | null; stdout: string; stderr: string; wrotePlanDir: boolean }
+
+// What `npm run plan` runs (`ts-node --transpile-only`, swc per tsconfig.json), without npm around it.
+const plan = (stack: string) => new Promise<PlanResult>((resolve) => {
+    execFile(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/plan.ts", stack], {
+        cwd: PROJECT, encoding: "utf8", timeout: 60_000, env: { ...process.env, FORCE_COLOR: "0" },
+    }, (error, stdout, stderr) => resolve({
+        status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr,
+        wrotePlanDir: fs.existsSync(path.join(PROJECT, "plan", stack)),
+    }));
 });
 
+/** Plans a stack file written for the occasion, removed (with anything planned from it) once the plan is done. */
+function planScratch(stack: string, lines: string[]): Promise<PlanResult> {
+    const file = path.join(PROJECT, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, lines.join("\n"));
+    return plan(stack).finally(() => {
+        fs.rmSync(file, { force: true });
+        fs.rmSync(path.join(PROJECT, "plan", stack), { recursive: true, force: true });
+    });
+}
+
 describe("the offline plan", () => {
-    it("plans the dev stack: the NodePortExposure tree, masked secrets, a HAProxy file, no stand-in values", function () {
+    // Each plan is a process of its own, mostly spent loading Pulumi. The dev plan starts as the
+    // suite is loaded and runs beside the in-process tests; the scratch stack's plan starts with
+    // these tests, as other tests list the stack files. The tests below wait for them.
+    const dev = plan("dev");
+    let bad: Promise<PlanResult>;
+    before(() => {
+        // nodeport with Local needs taco:nodes.controlPlane.
+        bad = planScratch(`plantest${process.pid}`, [
+            "config:",
+            "  taco:exposure:",
+            "    mode: nodeport",
+            "    nodePort:",
+            "      publicEndpoint: { scheme: http, host: ctrl-1, port: 30500 }",
+            "",
+        ]);
+    });
+
+    it("plans the dev stack: the NodePortExposure tree, masked secrets, a HAProxy file, no stand-in values", async function () {
         this.timeout(60_000);
-        const result = plan("dev");
+        const result = await dev;
         assert.strictEqual(result.status, 0, `exit ${result.status}\n${result.stderr}`);
         const lines = result.stdout.split("\n");
 
@@ -46,27 +82,11 @@ describe("the offline plan", () => {
         }
     });
 
-    it("fails on a bad stack with the config message and a non-zero exit", function () {
+    it("fails on a bad stack with the config message and a non-zero exit", async function () {
         this.timeout(60_000);
-        const stack = `plantest${process.pid}`;
-        const file = path.join(PROJECT, `Pulumi.${stack}.yaml`);
-        // nodeport with Local needs taco:nodes.controlPlane.
-        fs.writeFileSync(file, [
-            "config:",
-            "  taco:exposure:",
-            "    mode: nodeport",
-            "    nodePort:",
-            "      publicEndpoint: { scheme: http, host: ctrl-1, port: 30500 }",
-            "",
-        ].join("\n"));
-        try {
-            const result = plan(stack);
-            assert.ok(result.status !== 0 && result.status !== null, `exit ${result.status}`);
-            assert.match(result.stderr, /taco:nodes\.controlPlane/);
-            assert.ok(!fs.existsSync(path.join(PROJECT, "plan", stack)), "a failed plan wrote plan/<stack>");
-        } finally {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(path.join(PROJECT, "plan", stack), { recursive: true, force: true });
-        }
+        const result = await bad;
+        assert.ok(result.status !== 0 && result.status !== null, `exit ${result.status}`);
+        assert.match(result.stderr, /taco:nodes\.controlPlane/);
+        assert.ok(!result.wrotePlanDir, "a failed plan wrote plan/<stack>");
     });
 });

@@ -45,17 +45,28 @@ export interface ClusterState {
     clusterIssuers?: Record<string, Record<string, unknown>>;
 }
 
-export async function run(
-    values: StackValues = {},
-    options: { stack?: string; nodeIPs?: Record<string, string>; cluster?: ClusterState; secretKeys?: string[] } = {},
-): Promise<Run> {
+export interface RunChoices {
+    stack?: string;
+    nodeIPs?: Record<string, string>;
+    cluster?: ClusterState;
+    secretKeys?: string[];
+    /** Run the program even if the same run is memoized: for a test that inspects the mock monitor after it. */
+    fresh?: boolean;
+}
+
+export async function run(values: StackValues = {}, options: RunChoices = {}): Promise<Run> {
+    const stack = options.stack ?? "test";
+    const config = toPulumiConfig(values);
     const cluster: ClusterState = { ...options.cluster, ...(options.nodeIPs ? { nodes: options.nodeIPs } : {}) };
-    return wrap(await failingLikePulumi(() => runStack({
-        stack: options.stack ?? "test",
-        config: toPulumiConfig(values),
-        secretKeys: options.secretKeys ?? (values["taco:secrets"] === undefined ? [] : ["taco:secrets"]),
-        readState: clusterReadState(cluster),
+    const secretKeys = options.secretKeys ?? (values["taco:secrets"] === undefined ? [] : ["taco:secrets"]);
+    return memoized([stack, config, cluster, secretKeys], options.fresh, () => failingLikePulumi(() => runStack({
+        stack, config, secretKeys, readState: clusterReadState(cluster),
     })));
+}
+
+export async function runStackFile(stack: string): Promise<Run> {
+    const stackConfig = readStack(stack);
+    return memoized([stack, stackConfig], false, () => failingLikePulumi(() => runStack({ stack, ...stackConfig })));
 }
 
 /**
@@ -83,8 +94,22 @@ async function failingLikePulumi<T>(start: () => Promise<T>): Promise<T> {
     }
 }
 
-export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await failingLikePulumi(() => runStack({ stack, ...readStack(stack) })));
+/**
+ * Tests that assert on the same config share one run of the program (a run is what the suite
+ * spends its time on). Each caller gets its own copy, so no test sees what another changed; a run
+ * that fails is not kept, so every failure comes from a run of its own.
+ */
+const runs = new Map<string, Promise<StackRun>>();
+
+async function memoized(key: unknown, fresh: boolean | undefined, runProgram: () => Promise<StackRun>): Promise<Run> {
+    const id = JSON.stringify(key);
+    let pending = fresh ? undefined : runs.get(id);
+    if (!pending) {
+        pending = runProgram();
+        runs.set(id, pending);
+        pending.catch(() => runs.delete(id));
+    }
+    return wrap(structuredClone(await pending));
 }
 
 function clusterReadState(cluster: ClusterState) {
