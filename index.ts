@@ -114,3 +114,5 @@ export const endpoints = exposed.endpoints;
 export const checks = exposed.checks;
 /** Only in nodeport mode: what to hand the external load balancer. */
 export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : [];
+/** Only in nodeport mode: how long the load balancer may send requests to a dead node. */
+export const failoverBound = exposed instanceof NodePortExposure ? exposed.failoverBound : null;

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ExternalTrafficPolicy, PublicEndpoint } from "../config";
 import { API_PODS, ApiServiceName } from "../lib/charts";
 import { distinct, EndpointUrl, endpointUrl } from "../lib/endpoints";
+import { FailoverBound } from "../lib/failoverBound";
+import { loadBalancerFailoverBound } from "../lib/haproxyBackends";
 import { NodeAddress } from "./controlPlaneNodes";
 
 export interface NodePortExposureArgs {
@@ -52,6 +54,8 @@ export class NodePortExposure extends pulumi.ComponentResource {
     public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
     /** Shell commands that show the exposure works, in the article's style. */
     public readonly checks: pulumi.Output<string[]>;
+    /** How long the external load balancer may send requests to a dead node (its health checks). */
+    public readonly failoverBound: FailoverBound = loadBalancerFailoverBound();
 
     constructor(name: string, args: NodePortExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:NodePortExposure", name, {}, opts);
@@ -96,7 +100,9 @@ export class NodePortExposure extends pulumi.ComponentResource {
             ...backends.map((backend) => `kubectl -n ${args.namespace} get svc ${backend.service}-nodeport -o jsonpath='{.spec.externalTrafficPolicy}'`),
             "sudo iptables -t nat -L KUBE-NODEPORTS",
         ]));
-        this.registerOutputs({ loadBalancerBackends: this.loadBalancerBackends, endpoints: this.endpoints, checks: this.checks });
+        this.registerOutputs({
+            loadBalancerBackends: this.loadBalancerBackends, endpoints: this.endpoints, checks: this.checks, failoverBound: this.failoverBound,
+        });
     }
 }
 

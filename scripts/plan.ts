@@ -1,8 +1,10 @@
 // Offline plan: runs the program under the mock runtime with a stack's config and prints what
 // `pulumi preview` would register, without a cluster or credentials.
-//   npm run plan -- <stack> [--program <file>]
+//   npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]
 // `--program` plans another program with the stack's config (the benchmark's empty program is its
 // floor); its files go to plan/<stack>-<program name>/ so the stack's own plan stays as it was.
+// `--node-addresses` gives the nodes' InternalIPs (`ctrl-1: 10.0.0.11`, one per line) as the cluster
+// would report them after a real `up`, so the HAProxy file pins servers to addresses, not names.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -12,13 +14,14 @@ import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
-import { readStack } from "../tools/stackConfig";
+import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
-async function main(stack: string, program?: string): Promise<void> {
+async function main(stack: string, program?: string, nodeAddresses?: Record<string, string>): Promise<void> {
     const stackConfig = readStack(stack);
-    const run = await runStack({ stack, ...stackConfig, program: program && path.resolve(program) });
+    const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
+    const run = await runStack({ stack, ...stackConfig, program: program && path.resolve(program), readState });
     const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
@@ -52,7 +55,7 @@ async function main(stack: string, program?: string): Promise<void> {
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
-        fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
+        fs.writeFileSync(file, renderHaproxyBackends(backends, stack, { publicEndpoint: config.exposure.nodePort?.publicEndpoint }));
         written.push(file);
     }
     const plain = masked(run.outputs) as Record<string, any>;
@@ -121,12 +124,24 @@ function indent(text: string, prefix: string): string {
 }
 
 if (require.main === module) {
-    const [stack, option, program] = process.argv.slice(2);
-    if (!stack || (option !== undefined && (option !== "--program" || !program))) {
-        console.error("usage: npm run plan -- <stack> [--program <file>]   (reads Pulumi.<stack>.yaml)");
+    const [stack, ...rest] = process.argv.slice(2);
+    const options: Record<string, string> = {};
+    for (let i = 0; i < rest.length; i += 2) {
+        if (!["--program", "--node-addresses"].includes(rest[i]) || rest[i + 1] === undefined) options.bad = rest[i];
+        else options[rest[i]] = rest[i + 1];
+    }
+    if (!stack || stack.startsWith("-") || options.bad !== undefined) {
+        console.error("usage: npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
         process.exit(2);
     }
-    main(stack, program).catch((error: unknown) => {
+    let addresses: Record<string, string> | undefined;
+    try {
+        addresses = options["--node-addresses"] ? readNodeAddresses(options["--node-addresses"]) : undefined;
+    } catch (error) {
+        console.error(`error: ${(error as Error).message}`);
+        process.exit(2);
+    }
+    main(stack, options["--program"], addresses).catch((error: unknown) => {
         console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
         process.exit(1);
     });

@@ -330,13 +330,13 @@ describe("NodePort exposure", () => {
         it("checks keystone on GET /v3 and lists one server per node on its node port", () => {
             const keystone = section("taco_keystone");
             assert.ok(keystone.includes("option httpchk GET /v3"), keystone.join("\n"));
-            assert.deepStrictEqual(keystone.filter((l) => l.startsWith("server ")), LAB_NODES.map((n) => `server ${n} ${n}:30500 check`));
+            assert.deepStrictEqual(keystone.filter((l) => l.startsWith("server ")), LAB_NODES.map((n) => `server ${n} ${n}:30500 check resolvers taco_dns resolve-prefer ipv4 init-addr last,libc,none`));
         });
 
         it("checks horizon on its login page and lists one server per node on its node port", () => {
             const horizon = section("taco_horizon");
             assert.ok(horizon.includes("option httpchk GET /auth/login/"), horizon.join("\n"));
-            assert.deepStrictEqual(horizon.filter((l) => l.startsWith("server ")), LAB_NODES.map((n) => `server ${n} ${n}:31000 check`));
+            assert.deepStrictEqual(horizon.filter((l) => l.startsWith("server ")), LAB_NODES.map((n) => `server ${n} ${n}:31000 check resolvers taco_dns resolve-prefer ipv4 init-addr last,libc,none`));
         });
     });
 

@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
-import { readStack } from "../tools/stackConfig";
+import { nodeReadState, readStack } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -118,8 +118,7 @@ function clusterReadState(cluster: ClusterState) {
     };
     return (type: string, id: string): Record<string, unknown> | undefined => {
         if (type === "kubernetes:core/v1:Node" && cluster.nodes) {
-            const ip = cluster.nodes[id] ?? missing("nodes", id);
-            return { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ip }] } };
+            return nodeReadState({ [id]: cluster.nodes[id] ?? missing("nodes", id) })(type, id);
         }
         if (type === "kubernetes:storage.k8s.io/v1:StorageClass" && cluster.storageClasses) {
             return cluster.storageClasses.includes(id) ? { metadata: { name: id }, provisioner: "test" } : missing("storageclasses.storage.k8s.io", id);

@@ -3,6 +3,7 @@
 // A `{ secure: <ciphertext> }` leaf cannot be decrypted here: it becomes a stand-in string, and its
 // top-level key a secret key, as Pulumi marks a key secret when any leaf of it is.
 import * as fs from "fs";
+import { isIP } from "net";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PROJECT_DIR } from "./mockRuntime";
@@ -58,4 +59,20 @@ function withStandIns(value: unknown, at: string): { value: unknown; secure: boo
 function isSecure(value: unknown): boolean {
     return value !== null && typeof value === "object" && !Array.isArray(value)
         && Object.keys(value).length === 1 && typeof (value as Record<string, unknown>).secure === "string";
+}
+
+/** What reading a Node returns when the cluster reports these InternalIPs (node name → address). */
+export function nodeReadState(ips: Record<string, string>) {
+    return (type: string, id: string) => type === "kubernetes:core/v1:Node" && ips[id]
+        ? { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ips[id] }] } }
+        : undefined;
+}
+
+/** A file of node InternalIPs (YAML or JSON: `{ <node name>: <address> }`), as `--node-addresses` takes it. */
+export function readNodeAddresses(file: string): Record<string, string> {
+    const parsed: unknown = YAML.parse(fs.readFileSync(file, "utf8"));
+    const valid = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+        && Object.values(parsed).every((address) => typeof address === "string" && isIP(address) !== 0);
+    if (!valid) throw new Error(`${file}: expected a map of node name to IP address, e.g. "ctrl-1: 10.0.0.11"`);
+    return parsed as Record<string, string>;
 }

@@ -1,0 +1,37 @@
+// The failover labs (root; real daemons in network namespaces):
+//   npm run lab -- <stack> [--repeat N] [--vip-fixture interface|l2|routed]
+// nodeport stacks run the HAProxy lab; stacks with a VIP run the VIP lab for its mode. Exits
+// non-zero when traffic does not resume or a measured figure exceeds the program's declared bound.
+import { haproxyLab } from "./haproxy";
+import { exposureMode, haproxySpec, programView, vipSpec, VipMode } from "./spec";
+import { vipLab } from "./vip";
+
+async function main(): Promise<boolean> {
+    const args = process.argv.slice(2);
+    const option = (name: string) => {
+        const at = args.indexOf(name);
+        if (at < 0) return undefined;
+        const [, value] = args.splice(at, 2);
+        if (value === undefined) throw new Error(`${name} needs a value`);
+        return value;
+    };
+    const repeat = Number(option("--repeat") ?? 3);
+    const fixture = option("--vip-fixture") as VipMode | undefined;
+    const [stack, ...rest] = args;
+    if (!stack || rest.length > 0 || !Number.isInteger(repeat) || repeat < 1 || (fixture && !["interface", "l2", "routed"].includes(fixture))) {
+        console.error("usage: npm run lab -- <stack> [--repeat N] [--vip-fixture interface|l2|routed]   (as root)");
+        process.exit(2);
+    }
+    const started = Date.now();
+    const run = await programView(stack);
+    const ok = exposureMode(run) === "nodeport" && !fixture
+        ? await haproxyLab(stack, haproxySpec(stack, run), { repeat })
+        : await vipLab(vipSpec(stack, run, fixture), { repeat });
+    console.log(`\n${ok ? "PASS" : "FAIL"} (${Math.round((Date.now() - started) / 1000)} s; ${process.platform} ${require("os").release()}, ${require("os").cpus().length} CPUs shared with other work: figures are noisy)`);
+    return ok;
+}
+
+main().then((ok) => process.exit(ok ? 0 : 1), (error: unknown) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    process.exit(1);
+});
