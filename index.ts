@@ -73,6 +73,8 @@ const exposed = (() => {
                 settings: exposure.ingress,
                 nodeSelector: apiNodeSelector,
                 entryNodes,
+                vip: exposure.vip,
+                nodeNames: config.nodes.controlPlane,
                 dependsOn: [openstackNamespace, ...nodeLabels],
             });
     }
@@ -88,5 +90,7 @@ export const adminCredentials = pulumi.secret(keystone.admin);
 export const apiNodes = entryNodes;
 export const endpoints = exposed.endpoints;
 export const checks = exposed.checks;
+/** The entry point's VIP (ingress and hierarchical modes): address, nodes and failover bounds. */
+export const vip = exposed instanceof IngressExposure && exposed.vip ? exposed.vip.output : { mode: "none" };
 /** Only in nodeport mode: what to hand the external load balancer. */
 export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : [];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IngressSettings } from "../config";
+import { IngressSettings, VipSettings } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -7,6 +7,7 @@ import { CLUSTER_CONTROLLER_NAMESPACE, IngressCluster } from "./ingressCluster";
 import { IngressNamespace } from "./ingressNamespace";
 import { PublicTls } from "./publicTls";
 import { ServiceIngress } from "./serviceIngress";
+import { Vip } from "./vip";
 
 export interface IngressExposureArgs {
     /** `ingress`: the namespace controller faces clients. `hierarchical`: a cluster controller does. */
@@ -17,6 +18,10 @@ export interface IngressExposureArgs {
     nodeSelector: Record<string, string>;
     /** Those nodes by name, where the stack lists them; clients reach the controller there. */
     entryNodes: pulumi.Input<NodeAddress[]>;
+    /** One stable address for the controller that faces clients, instead of the nodes' own. */
+    vip: VipSettings;
+    /** The control-plane nodes the stack lists (may be empty). */
+    nodeNames: string[];
     /** What every child needs first (the namespace, the node labels). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -33,6 +38,7 @@ export class IngressExposure extends pulumi.ComponentResource {
     public readonly clusterController?: IngressCluster;
     public readonly serviceIngresses: ServiceIngress[];
     public readonly tls?: PublicTls;
+    public readonly vip?: Vip;
     public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
     public readonly checks: pulumi.Output<string[]>;
 
@@ -45,9 +51,23 @@ export class IngressExposure extends pulumi.ComponentResource {
             ? new PublicTls("public-tls", { settings: settings.tls, namespace, publicDomain: settings.publicDomain, dependsOn: args.dependsOn }, { parent: this })
             : undefined;
 
+        // The VIP belongs to the controller that faces clients, whose release waits for it.
+        this.vip = args.vip.mode === "none" ? undefined : new Vip("vip", {
+            settings: args.vip,
+            controller: hierarchical
+                ? { namespace: CLUSTER_CONTROLLER_NAMESPACE, releaseName: settings.clusterClassName }
+                : { namespace, releaseName: settings.className },
+            nodeSelector: args.nodeSelector,
+            nodes: args.nodeNames,
+            dependsOn: args.dependsOn,
+        }, { parent: this });
+        const vipEntry = this.vip && { entry: this.vip.entry, dependsOn: this.vip.controllerDependsOn };
+
         this.namespaceController = new IngressNamespace("namespace-controller", {
             controller, namespace, className: settings.className, nodeSelector: args.nodeSelector,
-            hostNetwork: !hierarchical, dependsOn: args.dependsOn,
+            hostNetwork: !hierarchical,
+            entry: hierarchical ? undefined : vipEntry?.entry,
+            dependsOn: [...args.dependsOn ?? [], ...(hierarchical ? [] : vipEntry?.dependsOn ?? [])],
         }, { parent: this });
 
         this.serviceIngresses = API_SERVICES.map((service) => new ServiceIngress(service, {
@@ -62,14 +82,19 @@ export class IngressExposure extends pulumi.ComponentResource {
                 controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
-                dependsOn: [this.namespaceController.release],
+                entry: vipEntry?.entry,
+                dependsOn: [this.namespaceController.release, ...vipEntry?.dependsOn ?? []],
             }, { parent: this });
         }
 
         const inClusterHost = (service: ApiServiceName) => `${service}.${namespace}.svc.cluster.local`;
         const publicHost = (service: ApiServiceName) => settings.publicDomain && `${service}.${settings.publicDomain}`;
         const https = settings.tls !== undefined;
-        const entries = pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
+        // With a VIP, clients reach every service there (or at its public name, resolved to it).
+        const vipAddress = this.vip?.output.address;
+        const entries = vipAddress
+            ? pulumi.output<NodeAddress[]>([{ node: vipAddress, internalIP: vipAddress }])
+            : pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
 
         this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
             const path = API_PODS[service].healthPath;
@@ -97,7 +122,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             `kubectl -n ${namespace} get pods -o wide -l app.kubernetes.io/instance=${settings.className}`,
             ...(hierarchical ? [`kubectl -n ${CLUSTER_CONTROLLER_NAMESPACE} get pods -o wide -l app.kubernetes.io/instance=${settings.clusterClassName}`] : []),
         ]);
-        this.registerOutputs({ endpoints: this.endpoints, checks: this.checks });
+        this.registerOutputs({ endpoints: this.endpoints, checks: this.checks, vip: this.vip?.output });
     }
 }
 

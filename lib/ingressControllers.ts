@@ -1,8 +1,30 @@
 // The seam between "an ingress controller for this class, placed here" and the chart that provides
 // it. haproxy-ingress is the one implementation: openstack-helm's own tooling installs it per
 // namespace, and ingress-nginx was retired (no security fixes).
-import { IngressControllerKind } from "../config";
+import { IngressControllerKind, Toleration } from "../config";
 import { Values } from "./values";
+
+/** How the controller that faces clients holds the VIP (see components/vip.ts). */
+export interface VipAttachment {
+    /** A LoadBalancer Service (externalTrafficPolicy Local) whose address MetalLB or Calico serves. */
+    loadBalancer?: { annotations: Record<string, string> };
+    /** Native sidecars: init containers with `restartPolicy: Always`, started before the controller. */
+    sidecars?: Record<string, unknown>[];
+    volumes?: Record<string, unknown>[];
+    tolerations?: Toleration[];
+    /** One pod at a time: an update stops the old pod before it starts the new one. */
+    oneAtATime?: boolean;
+    readinessProbe?: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
+}
+
+/** How the controller that faces clients through a VIP runs, instead of its mode's default. */
+export interface EntryPlacement {
+    hostNetwork: boolean;
+    kind: "DaemonSet" | "Deployment";
+    /** Pods of a Deployment. */
+    replicas?: number;
+    vip: VipAttachment;
+}
 
 export interface ControllerSpec {
     /** Helm release name; also the name of the controller's objects (cluster-scoped RBAC included). */
@@ -20,6 +42,8 @@ export interface ControllerSpec {
     nodeSelector: Record<string, string>;
     /** Behind another proxy that may terminate TLS: pass its X-Forwarded-Proto and -For through. */
     behindProxy?: boolean;
+    /** Faces clients on a VIP. */
+    vip?: VipAttachment;
 }
 
 export interface IngressControllerChart {
@@ -74,13 +98,30 @@ const haproxyIngress: IngressControllerChart = {
             nodeSelector: spec.nodeSelector,
             // The chart's LoadBalancer default makes Helm wait on bare metal for an address that
             // never comes. Clients reach the pods on the nodes' own ports (hostNetwork) or, nested
-            // behind the cluster controller, through this ClusterIP.
-            service: { type: "ClusterIP" },
+            // behind the cluster controller, through this ClusterIP; only a VIP served by MetalLB
+            // or Calico gives the LoadBalancer its address.
+            service: spec.vip?.loadBalancer
+                ? { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: spec.vip.loadBalancer.annotations }
+                : { type: "ClusterIP" },
+            ...(spec.vip ? vipValues(spec.vip) : {}),
         },
     }),
     controllerName: (spec) => `haproxy-ingress.github.io/controller/${spec.className}`,
     service: (spec) => ({ name: spec.releaseName, port: 80 }),
 };
+
+/** The chart's pod template takes native sidecars through initContainers (rendered verbatim). */
+function vipValues(vip: VipAttachment): Values {
+    return {
+        ...(vip.sidecars ? { initContainers: vip.sidecars } : {}),
+        ...(vip.volumes ? { extraVolumes: vip.volumes } : {}),
+        ...(vip.tolerations ? { tolerations: vip.tolerations } : {}),
+        // The chart's default surges a second pod first; with one address holder the new pod's
+        // claim would wait for the old one to release it.
+        ...(vip.oneAtATime ? { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
+        ...(vip.readinessProbe ? { readinessProbe: vip.readinessProbe } : {}),
+    };
+}
 
 export const INGRESS_CONTROLLER_CHARTS: Record<IngressControllerKind, IngressControllerChart> = {
     "haproxy-ingress": haproxyIngress,

@@ -6,13 +6,16 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError } from "../config";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderRouterFrr } from "../lib/routerFrr";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
+import { parseConfig } from "../config";
 import { readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const run = await runStack({ stack, config: readStackConfig(stack) });
+    const config = readStackConfig(stack);
+    const run = await runStack({ stack, config });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -44,6 +47,15 @@ async function main(stack: string): Promise<void> {
         const file = path.join(dir, "haproxy-backends.cfg");
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
         written.push(file);
+    }
+    const { vip } = parseConfig(config).exposure;
+    if (vip.mode === "routed") {
+        // One file per upstream router; the first is router-frr.conf, which the failover lab runs.
+        vip.bgp.peers.forEach((router, i) => {
+            const file = path.join(dir, i === 0 ? "router-frr.conf" : `router-frr.${router.address}.conf`);
+            fs.writeFileSync(file, renderRouterFrr(vip, router));
+            written.push(file);
+        });
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }
