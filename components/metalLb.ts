@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Values } from "../lib/values";
+import { METALLB_NAMESPACE, PodSecurityLevel } from "../lib/vip";
 
 /** What MetalLB does for the VIP: announce it by ARP, by BGP (through FRR-K8s), or only allocate it. */
 export type MetalLbRole = "l2" | "bgp" | "allocate";
@@ -9,22 +10,16 @@ export interface MetalLbArgs {
     role: MetalLbRole;
     /** The nodes that may announce the VIP: speakers (and FRR-K8s) run there only. */
     nodeSelector: Record<string, string>;
+    /** The level its namespace is labelled with (see vipPodSecurity). */
+    podSecurity: PodSecurityLevel;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
-
-export const METALLB_NAMESPACE = "metallb-system";
 
 /**
  * MetalLB chart 0.16.1 (2026-05-27, the latest release; FRR-K8s is its default BGP backend since
  * 0.16.0), whose values.yaml, frr-k8s subchart values and CRDs were checked.
  */
 export const METALLB_CHART = { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" } as const;
-
-/**
- * The speaker and FRR-K8s run on host networking with NET_RAW (and FRR with NET_ADMIN, SYS_ADMIN):
- * only the `privileged` Pod Security level admits them.
- */
-export const METALLB_POD_SECURITY = "privileged";
 
 /**
  * MetalLB itself, rendered client-side (`helm.v4.Chart`) rather than installed by a `helm.v3.Release`:
@@ -40,13 +35,14 @@ export class MetalLb extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:vip:MetalLb", name, {}, opts);
+        const level = args.podSecurity;
         this.namespace = new k8s.core.v1.Namespace(METALLB_NAMESPACE, {
             metadata: {
                 name: METALLB_NAMESPACE,
                 labels: {
-                    "pod-security.kubernetes.io/enforce": METALLB_POD_SECURITY,
-                    "pod-security.kubernetes.io/audit": METALLB_POD_SECURITY,
-                    "pod-security.kubernetes.io/warn": METALLB_POD_SECURITY,
+                    "pod-security.kubernetes.io/enforce": level,
+                    "pod-security.kubernetes.io/audit": level,
+                    "pod-security.kubernetes.io/warn": level,
                 },
             },
         }, { parent: this, dependsOn: args.dependsOn });

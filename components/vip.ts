@@ -6,10 +6,11 @@ import { BgpSettings, Toleration, VipMode } from "../config";
 import { FailoverBound } from "../lib/failoverBound";
 import { EntryPlacement, VipAttachment } from "../lib/ingressControllers";
 import { keepaliveSeconds } from "../lib/routerFrr";
-import { ActiveVip, bareAddress, ENTRY_READINESS_PROBE, hostPrefix, podNotReadyBound, vipFailoverBound } from "../lib/vip";
-import { METALLB_NAMESPACE, METALLB_POD_SECURITY, MetalLb, MetalLbRole } from "./metalLb";
-
-export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+import {
+    ActiveVip, bareAddress, ENTRY_READINESS_PROBE, hostPrefix, METALLB_NAMESPACE, PodSecurityLevel, podNotReadyBound,
+    vipFailoverBound, vipPodSecurity,
+} from "../lib/vip";
+import { MetalLb, MetalLbRole } from "./metalLb";
 
 export interface VipArgs {
     settings: ActiveVip;
@@ -81,6 +82,7 @@ export class Vip extends pulumi.ComponentResource {
     constructor(name: string, args: VipArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:Vip", name, {}, opts);
         const { settings } = args;
+        this.podSecurity = vipPodSecurity(settings, args.controller.namespace);
         const nodes = args.nodes.length > 0 ? args.nodes : ["<control-plane-node>"];
         this.output = {
             address: bareAddress(settings.address),
@@ -101,15 +103,15 @@ export class Vip extends pulumi.ComponentResource {
                 vip: interfaceAttachment(settings, this.scripts.metadata.name),
             };
             this.controllerDependsOn = [this.scripts];
-            // Host networking and NET_ADMIN/NET_RAW: only `privileged` admits the controller pod.
-            this.podSecurity = { [args.controller.namespace]: "privileged" };
             this.registerOutputs({ output: this.output });
             return;
         }
 
         const role: MetalLbRole = settings.mode === "l2" ? "l2" : settings.bgp.speaker === "metallb" ? "bgp" : "allocate";
         this.metalLb = settings.metallb.install
-            ? new MetalLb("metallb", { role, nodeSelector: args.nodeSelector, dependsOn: args.dependsOn }, { parent: this })
+            ? new MetalLb("metallb", {
+                role, nodeSelector: args.nodeSelector, podSecurity: this.podSecurity[METALLB_NAMESPACE], dependsOn: args.dependsOn,
+            }, { parent: this })
             : undefined;
         // The CRs wait for the whole chart: its CRDs, and the controller serving the webhook that
         // admits them (right after an install the webhook refuses connections until it is ready).
@@ -146,7 +148,6 @@ export class Vip extends pulumi.ComponentResource {
             },
         };
         this.controllerDependsOn = [pool, ...announcers];
-        this.podSecurity = this.metalLb ? { [METALLB_NAMESPACE]: METALLB_POD_SECURITY } : {};
         this.registerOutputs({ output: this.output });
     }
 }

@@ -5,6 +5,21 @@ import { BoundTerm, failoverBound, FailoverBound } from "./failoverBound";
 
 export type ActiveVip = Exclude<VipSettings, { mode: "none" }>;
 
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+export const METALLB_NAMESPACE = "metallb-system";
+
+/**
+ * The Pod Security level each namespace needs for the VIP's pods, for whoever labels namespaces.
+ * `interface`: the controller pod is on host networking with NET_ADMIN and NET_RAW. MetalLB's
+ * speaker and FRR-K8s run on host networking with NET_RAW (FRR also NET_ADMIN, SYS_ADMIN). The
+ * l2 and routed controllers need nothing beyond what they would without a VIP.
+ */
+export function vipPodSecurity(vip: ActiveVip, controllerNamespace: string): Record<string, PodSecurityLevel> {
+    if (vip.mode === "interface") return { [controllerNamespace]: "privileged" };
+    return vip.metallb.install ? { [METALLB_NAMESPACE]: "privileged" } : {};
+}
+
 /**
  * kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (40 s before).
  * Only then does the node get its `unreachable`/`not-ready` NoExecute taints.
