@@ -34,8 +34,10 @@ async function main(stack: string): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const written: string[] = [];
-    for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
-        const { name, namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
+    // Helm releases, and charts Pulumi renders itself (MetalLB), the same way.
+    for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart")) {
+        const { namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
+        const name = (release.inputs.name as string | undefined) ?? release.name;
         const file = path.join(dir, `${name}.values.yaml`);
         const from = repositoryOpts ? ` --repo ${repositoryOpts.repo} --version ${version}` : "";
         const header = `# helm template ${name} ${chart}${from} -n ${namespace} -f ${path.basename(file)}\n`;
