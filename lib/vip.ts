@@ -74,9 +74,12 @@ export function vipFailoverBound(vip: ActiveVip, members: number): FailoverBound
                 NEW_CONNECTION,
             ]);
         case "l2":
-            return failoverBound([...memberlistDetection(members), {
-                what: "the new holder's gratuitous ARP reaching the router, measured 30 ms", seconds: 0.5,
-            }, NEW_CONNECTION]);
+            return failoverBound([
+                ...memberlistDetection(members),
+                { what: "speakers re-electing the announcing node on the memberlist event", seconds: 0.5 },
+                { what: "the new holder's gratuitous ARP reaching the router, measured 30 ms", seconds: 0.5 },
+                NEW_CONNECTION,
+            ]);
         case "routed":
             return failoverBound([sessionLoss(vip), ROUTE_INSTALLATION, NEW_CONNECTION]);
     }
@@ -97,7 +100,7 @@ function memberlistDetection(members: number): BoundTerm[] {
     const minSuspicion = suspicionMult * Math.max(1, Math.log10(Math.max(1, n))) * interval;
     const noConfirmations = n - 2 < suspicionMult - 2;
     const suspicion = noConfirmations ? minSuspicion : minSuspicion * suspicionMaxTimeoutMult;
-    const who = known ? `${n} speakers` : `up to ${n} speakers (not listed)`;
+    const who = known ? `${n} speakers` : `up to ${n} speakers, nodes not listed`;
     return [
         { what: `memberlist reaching the dead node in its probe rounds (${who})`, seconds: Math.max(1, 2 * (n - 1) - 1) * interval },
         { what: "memberlist probe and indirect probes", seconds: interval },
@@ -113,7 +116,7 @@ function sessionLoss(vip: Extract<ActiveVip, { mode: "routed" }>): BoundTerm {
         const interval = bfdIntervalMs(bfd);
         return { what: `BFD detection ${bfd.detectMultiplier} × ${interval} ms`, seconds: bfd.detectMultiplier * interval / 1000 };
     }
-    return { what: `BGP hold time ${vip.bgp.holdTime} s`, seconds: vip.bgp.holdTime };
+    return { what: "BGP hold time", seconds: vip.bgp.holdTime };
 }
 
 /**
