@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { leafPaths } from "../lib/values";
 import { PROJECT_DIR, RecordedResource } from "../tools/mockRuntime";
 import { LAB_NODES, pathAllowed, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap } from "./support";
 
@@ -97,15 +98,6 @@ function waitsFor(r: Run, from: RecordedResource, to: RecordedResource, seen = n
 function metallbResources(r: Run): RecordedResource[] {
     return r.resources.filter((resource) => resource.type.startsWith("kubernetes:metallb.io/")
         || resource.type === "taco:vip:MetalLb" || resource.type === CHART_V4);
-}
-
-/** Dotted paths of the leaves of `values` (empty maps and lists count as leaves). */
-function leafPaths(values: Record<string, unknown>, prefix = ""): string[] {
-    return Object.entries(values).flatMap(([key, value]) => {
-        const here = prefix ? `${prefix}.${key}` : key;
-        return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0
-            ? leafPaths(value as Record<string, unknown>, here) : [here];
-    });
 }
 
 function sumOfTerms(bound: { terms: { seconds: number }[] }): number {
