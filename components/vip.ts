@@ -139,8 +139,9 @@ export class Vip extends pulumi.ComponentResource {
             // A DaemonSet on the candidate nodes: with externalTrafficPolicy Local only a node with a
             // ready controller pod may answer for (l2) or announce (routed) the address, so failover
             // needs a ready pod on another node already, not one evicted and rescheduled after
-            // node-monitor grace + tolerationSeconds (MetalLB issues #298, #733). Off host networking:
-            // no host ports to hand over between ingress and hierarchical, no privileged namespace.
+            // node-monitor grace + tolerationSeconds (MetalLB issues #298, #733); DaemonSet pods
+            // tolerate those taints without limit, so l2's tolerationSeconds plays no part. Off host
+            // networking: no host ports to hand over between ingress and hierarchical, no privileged namespace.
             hostNetwork: false, kind: "DaemonSet",
             vip: {
                 loadBalancer: { annotations: { "metallb.io/loadBalancerIPs": bareAddress(settings.address) } },
