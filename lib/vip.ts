@@ -42,6 +42,12 @@ const ROUTE_INSTALLATION: BoundTerm = { what: "route removal on the router, meas
  */
 export const ENTRY_READINESS_PROBE = { periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 1 } as const;
 
+/** haproxy-ingress 0.15.4's default liveness probe, which the program leaves as it is. */
+const CHART_LIVENESS_PROBE = { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 1 } as const;
+
+/** The kubelet restarting the controller container in place (first restart, no back-off yet). */
+const CONTAINER_RESTART_SECONDS = 10;
+
 /** EndpointSlice update after a pod turns not-ready, and MetalLB/kube-proxy reacting to it. */
 const ENDPOINT_PROPAGATION_SECONDS = 1;
 
@@ -136,17 +142,24 @@ export function bfdIntervalMs(bfd: BfdSettings): number {
 export function podNotReadyBound(vip: ActiveVip): FailoverBound {
     if (vip.mode === "interface") {
         return failoverBound([
-            { what: "liveness probe failures (chart default 3 × 10 s, 1 s timeout)", seconds: 31 },
-            { what: "container restart in place (the address stays with the pod)", seconds: 10 },
+            probeFailures("liveness", CHART_LIVENESS_PROBE),
+            { what: "container restart in place (the address stays with the pod)", seconds: CONTAINER_RESTART_SECONDS },
         ]);
     }
-    const { periodSeconds, failureThreshold, timeoutSeconds } = ENTRY_READINESS_PROBE;
     return failoverBound([
-        { what: `readiness probe failures (${failureThreshold} × ${periodSeconds} s, ${timeoutSeconds} s timeout)`, seconds: failureThreshold * periodSeconds + timeoutSeconds },
+        probeFailures("readiness", ENTRY_READINESS_PROBE),
         { what: "EndpointSlice update and the speaker withdrawing the node", seconds: ENDPOINT_PROPAGATION_SECONDS },
         ...(vip.mode === "l2" ? [{ what: "the new holder's gratuitous ARP", seconds: 0.5 }] : [ROUTE_INSTALLATION]),
         NEW_CONNECTION,
     ]);
+}
+
+function probeFailures(kind: string, probe: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): BoundTerm {
+    const { periodSeconds, failureThreshold, timeoutSeconds } = probe;
+    return {
+        what: `${kind} probe failures (${failureThreshold} × ${periodSeconds} s, ${timeoutSeconds} s timeout)`,
+        seconds: failureThreshold * periodSeconds + timeoutSeconds,
+    };
 }
 
 /** The address as a single-host prefix, as MetalLB's IPAddressPool and Calico take it. */

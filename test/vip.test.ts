@@ -182,6 +182,15 @@ for (const ingressMode of INGRESS_MODES) {
             assert.ok(waitsFor(r, r.get(RELEASE, entry.release), r.all(CONFIGMAP)[0]));
         });
 
+        it("states a stuck controller keeps the address and is restarted on the chart's liveness probe", function () {
+            const defaults = readYaml(path.join(requireReference(this), "controllers", "haproxy-ingress", "0.15.4", "values.yaml"));
+            const liveness = defaults.controller.livenessProbe;
+            assert.strictEqual(values.livenessProbe, undefined, "the program leaves the liveness probe at the chart's default");
+            const bound = r.plainOutputs().vip.podNotReadyBound;
+            assert.match(bound.terms[0].what, /liveness/);
+            assert.strictEqual(bound.terms[0].seconds, liveness.failureThreshold * liveness.periodSeconds + liveness.timeoutSeconds);
+        });
+
         it("bounds failover by node-monitor grace + tolerationSeconds + rescheduling, far below the article's 6 minutes", () => {
             const bound = r.plainOutputs().vip.failoverBound;
             assert.strictEqual(bound.terms[0].seconds, 50);
