@@ -2,6 +2,7 @@
 // cluster: ClusterIP (nothing outside), NodePort, Ingress or hierarchical Ingress, by stack config.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterPrerequisites, prerequisitesOf } from "./components/clusterPrerequisites";
 import { ControlPlaneNodes, NodeAddress } from "./components/controlPlaneNodes";
 import { Credentials } from "./components/credentials";
 import { Horizon } from "./components/horizon";
@@ -10,21 +11,26 @@ import { Keystone } from "./components/keystone";
 import { MariaDB } from "./components/mariadb";
 import { Memcached } from "./components/memcached";
 import { NodePortExposure } from "./components/nodePortExposure";
-import { OpenStackChartArgs } from "./components/openstackChart";
+import { OpenStackChart, OpenStackChartArgs } from "./components/openstackChart";
 import { RabbitMQ } from "./components/rabbitmq";
 import { parseConfig } from "./config";
-import { CONTROL_PLANE_LABEL, ServiceName } from "./lib/charts";
+import { ApiServiceName, CONTROL_PLANE_LABEL, releasesBefore, releasesReadyBeforePods, ServiceName } from "./lib/charts";
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
 import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
+import { namespacePodSecurity, podSecurityLabels, podSecurityLevel } from "./lib/podSecurity";
 
 const config = parseConfig(pulumi.runtime.allConfig());
 const { exposure } = config;
 
-const openstackNamespace = new k8s.core.v1.Namespace("namespace", { metadata: { name: config.namespace } });
+new ClusterPrerequisites("prerequisites", prerequisitesOf(config));
+const openstackNamespace = new k8s.core.v1.Namespace("namespace", {
+    metadata: { name: config.namespace, labels: podSecurityLabels(podSecurityLevel(namespacePodSecurity(config))) },
+});
 const controlPlane = config.nodes.controlPlane.length > 0
     ? new ControlPlaneNodes("control-plane", {
         nodes: config.nodes.controlPlane,
-        labels: { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value, [API_NODE_LABEL.key]: API_NODE_LABEL.value },
+        sharedLabels: { [CONTROL_PLANE_LABEL.key]: CONTROL_PLANE_LABEL.value },
+        ownLabels: { [API_NODE_LABEL.key]: API_NODE_LABEL.value },
     })
     : undefined;
 const apiNodeSelector: Record<string, string> = controlPlane
@@ -33,22 +39,32 @@ const apiNodeSelector: Record<string, string> = controlPlane
 const nodeLabels = controlPlane?.patches ?? [];
 
 const credentials = new Credentials("credentials", {});
+// The charts' own order (lib/charts.ts): every release starts at once, except what a release's
+// destroy needs (keystone's pre-delete hook needs mariadb); the rest is init containers waiting
+// for endpoints in the cluster.
+const installed = new Map<ServiceName, OpenStackChart>();
+const releasesOf = (charts: ServiceName[]) => charts.map((chart) => installed.get(chart)!.release);
 const chartArgs = (service: ServiceName): OpenStackChartArgs => ({
     namespace: openstackNamespace.metadata.name,
     source: config.charts,
     settings: config.services[service],
     credentials,
+    after: releasesBefore(service).map((chart) => installed.get(chart)!),
+    tolerations: config.nodes.tolerations,
     dependsOn: nodeLabels,
 });
+const install = <T extends OpenStackChart>(chart: T): T => { installed.set(chart.chart, chart); return chart; };
 const apiValues = apiExposureValues(config);
+// Keystone's own release is left out while it is being built: its component adds it.
+const podsNeed = (service: ApiServiceName) => releasesOf(releasesReadyBeforePods(service).filter((chart) => installed.has(chart)));
 
-const mariadb = new MariaDB("mariadb", chartArgs("mariadb"));
-const rabbitmq = new RabbitMQ("rabbitmq", chartArgs("rabbitmq"));
-const memcached = new Memcached("memcached", chartArgs("memcached"));
-const keystone = new Keystone("keystone", {
-    ...chartArgs("keystone"), rabbitmq, overlay: apiValues.keystone, after: [mariadb, rabbitmq, memcached],
-});
-const horizon = new Horizon("horizon", { ...chartArgs("horizon"), overlay: apiValues.horizon, after: [keystone] });
+const mariadb = install(new MariaDB("mariadb", chartArgs("mariadb")));
+const rabbitmq = install(new RabbitMQ("rabbitmq", chartArgs("rabbitmq")));
+const memcached = install(new Memcached("memcached", chartArgs("memcached")));
+const keystone = install(new Keystone("keystone", {
+    ...chartArgs("keystone"), rabbitmq, overlay: apiValues.keystone, podsNeed: podsNeed("keystone"),
+}));
+const horizon = install(new Horizon("horizon", { ...chartArgs("horizon"), overlay: apiValues.horizon }));
 
 const entryNodes = controlPlane?.addresses ?? pulumi.output<NodeAddress[]>([]);
 const exposed = (() => {
@@ -64,6 +80,7 @@ const exposed = (() => {
                 nodes: entryNodes,
                 publicEndpoint: exposure.nodePort.publicEndpoint,
                 dependsOn: [openstackNamespace],
+                podsNeed: { keystone: podsNeed("keystone"), horizon: podsNeed("horizon") },
             });
         case "ingress":
         case "hierarchical":
@@ -71,7 +88,9 @@ const exposed = (() => {
                 hierarchical: exposure.mode === "hierarchical",
                 namespace: config.namespace,
                 settings: exposure.ingress,
+                charts: config.charts,
                 nodeSelector: apiNodeSelector,
+                tolerations: config.nodes.tolerations,
                 entryNodes,
                 vip: exposure.vip,
                 nodeNames: config.nodes.controlPlane,

@@ -35,6 +35,7 @@ export class IngressCluster extends IngressController {
             className: args.className,
             ...(args.entry ?? { hostNetwork: true, kind: "DaemonSet" }),
             nodeSelector: args.nodeSelector,
+            tolerations: args.tolerations,
         }, opts);
         // Its backend is the upstream controller's Service, in a namespace that must exist first.
         const upstream = args.upstream.service;

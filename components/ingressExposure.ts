@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IngressSettings, VipSettings } from "../config";
+import { ChartSource, IngressSettings, Toleration, VipSettings } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -14,8 +14,11 @@ export interface IngressExposureArgs {
     hierarchical: boolean;
     namespace: string;
     settings: IngressSettings;
+    charts: ChartSource;
     /** The nodes the client-facing controller runs on, by label. */
     nodeSelector: Record<string, string>;
+    /** The taints of those nodes. */
+    tolerations: Toleration[];
     /** Those nodes by name, where the stack lists them; clients reach the controller there. */
     entryNodes: pulumi.Input<NodeAddress[]>;
     /** One stable address for the controller that faces clients, instead of the nodes' own. */
@@ -64,7 +67,7 @@ export class IngressExposure extends pulumi.ComponentResource {
         const vipEntry = this.vip && { entry: this.vip.entry, dependsOn: this.vip.controllerDependsOn };
 
         this.namespaceController = new IngressNamespace("namespace-controller", {
-            controller, namespace, className: settings.className, nodeSelector: args.nodeSelector,
+            controller, charts: args.charts, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
             hostNetwork: !hierarchical,
             entry: hierarchical ? undefined : vipEntry?.entry,
             dependsOn: [...args.dependsOn ?? [], ...(hierarchical ? [] : vipEntry?.dependsOn ?? [])],
@@ -79,7 +82,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             // Moving from `ingress` to `hierarchical` hands host ports 80/443 over on the same
             // nodes: the namespace controller must leave host networking before this one binds.
             this.clusterController = new IngressCluster("cluster-controller", {
-                controller, className: settings.clusterClassName, nodeSelector: args.nodeSelector,
+                controller, charts: args.charts, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
                 entry: vipEntry?.entry,
@@ -96,19 +99,23 @@ export class IngressExposure extends pulumi.ComponentResource {
             ? pulumi.output<NodeAddress[]>([{ node: vipAddress, internalIP: vipAddress }])
             : pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
 
+        // With TLS, horizon's session and CSRF cookies are Secure: a browser logs in only over
+        // https, so the plain-http node URLs are no endpoints a person can use (they stay in
+        // `checks`, as probes of the routes).
         this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
             const path = API_PODS[service].healthPath;
             const host = publicHost(service);
             return [service, [
                 ...(host ? [{ url: `${https ? "https" : "http"}://${host}${path}` }] : []),
-                ...nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) })),
+                ...(https ? [] : nodes.map((node) => ({ url: `http://${node.node}${path}`, hostHeader: inClusterHost(service) }))),
             ]];
         })));
 
         this.checks = entries.apply((nodes) => [
             ...nodes.flatMap((node) => API_SERVICES.flatMap((service) => {
                 const path = API_PODS[service].healthPath;
-                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"`;
+                const probe = https ? "  # probe of the route over plain http; browsers use the https endpoints" : "";
+                const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"${probe}`;
                 const host = publicHost(service);
                 return [
                     viaHost(inClusterHost(service)),

@@ -33,6 +33,7 @@ export class IngressNamespace extends IngressController {
                 replicas: args.hostNetwork ? undefined : args.replicas ?? 2,
             }),
             nodeSelector: args.nodeSelector,
+            tolerations: args.tolerations,
             behindProxy: !args.entry && !args.hostNetwork,
         }, opts);
     }

@@ -7,6 +7,11 @@ import { RabbitMQ } from "./rabbitmq";
 export interface KeystoneArgs extends OpenStackChartArgs {
     /** The broker keystone's transport URL lists, pod by pod. */
     rabbitmq: RabbitMQ;
+    /**
+     * The other releases the API pods need before they turn ready (`releasesReadyBeforePods`): the
+     * catalog Service's await checks the pods' endpoints, so it starts only after all of them.
+     */
+    podsNeed: pulumi.Resource[];
 }
 
 /**
@@ -45,6 +50,6 @@ export class Keystone extends OpenStackChart {
                 selector: pods.selector,
                 ports: [{ name: "http", port: 80, targetPort: pods.containerPort, protocol: "TCP" }],
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: [this.release, ...args.podsNeed] });
     }
 }

@@ -18,6 +18,13 @@ export interface NodePortExposureArgs {
     publicEndpoint?: PublicEndpoint;
     /** What the Services need first (their namespace). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Per service, the releases its pods need before they turn ready. Pulumi's Service await passes
+     * once the Endpoints exist, 10 s have gone by and no address is not-ready (await/service.go): a
+     * Service created before its pods exist passes having checked nothing, one created while they
+     * start waits for them. So each Service waits for every release its pods need.
+     */
+    podsNeed: Record<ApiServiceName, pulumi.Resource[]>;
 }
 
 /** What the external load balancer needs for one service: its backends and how to check them. */
@@ -68,7 +75,7 @@ export class NodePortExposure extends pulumi.ComponentResource {
                     selector: pods.selector,
                     ports: [{ name: "http", protocol: "TCP", port: pods.service.port, targetPort: pods.containerPort, nodePort }],
                 },
-            }, { parent: this, dependsOn: args.dependsOn })];
+            }, { parent: this, dependsOn: [...(args.dependsOn ?? []), ...args.podsNeed[service]] })];
         }));
         this.loadBalancerBackends = pulumi.output(args.nodes).apply((nodes) => exposed.map(([service, port]) => ({
             service, port, healthCheck: API_PODS[service].healthPath, nodes,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartSource, ServiceSettings } from "../config";
-import { CHARTS_WITH_VOLUME, REPLICAS_PATH, ServiceName } from "../lib/charts";
+import { ChartSource, ServiceSettings, Toleration } from "../config";
+import { CHARTS_WITH_VOLUME, REPLICAS_PATH, ServiceName, tolerationsPath, usesHelmWait } from "../lib/charts";
 import { atPath, mergeAll, Values } from "../lib/values";
 import { Credentials } from "./credentials";
 
@@ -13,17 +13,21 @@ export interface OpenStackChartArgs {
     credentials: Credentials;
     /** Values from the rest of the program (placement, exposure), merged over the chart's own. */
     overlay?: Values;
-    /** Releases that must be ready first. */
+    /** Releases that must be installed first (and deleted last): see `releasesBefore` in lib/charts.ts. */
     after?: OpenStackChart[];
+    /** The taints of the nodes the pods go to, tolerated by every pod and job of the chart. */
+    tolerations?: Toleration[];
     /** Other resources that must exist first (node labels the pods schedule by). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
- * Keystone's jobs (db-init, db-sync, bootstrap, fernet and credential setup) run one after another
- * before its API turns ready; Helm's 300 s default is not enough on a cold cluster.
+ * Helm applies the timeout to its wait and, separately, to each hook Job (helm install's hooks
+ * each get the full timeout), so keystone's worst case is 7 × this. The longest single step is a
+ * hook that pulls a large image on a cold node and migrates the schema, or mariadb's galera
+ * bootstrap under Helm's wait; Helm's 300 s default is too short for either on a cold cluster.
  */
-export const RELEASE_TIMEOUT_SECONDS = 1800;
+export const RELEASE_TIMEOUT_SECONDS = 900;
 
 /**
  * One openstack-helm chart as a Helm release named after the chart. What the five releases share
@@ -57,6 +61,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             args.overlay ?? {},
             atPath(REPLICAS_PATH[chart], settings.replicas),
             CHARTS_WITH_VOLUME.includes(chart) ? volumeValues(settings) : {},
+            tolerationValues(chart, args.tolerations ?? []),
             settings.values,
         );
         this.release = new k8s.helm.v3.Release(chart, {
@@ -65,7 +70,8 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             ...chartLocation(source, chart, settings.version),
             values,
             timeout: RELEASE_TIMEOUT_SECONDS,
-            waitForJobs: true,
+            // Without Helm's wait the provider ignores waitForJobs (helm_release.go), so it is set only with it.
+            ...(usesHelmWait(chart) ? { waitForJobs: true } : { skipAwait: true }),
             createNamespace: false,
         }, {
             parent: this,
@@ -82,6 +88,11 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
  */
 function registryValues(credentials: Credentials, chart: ServiceName): Values {
     return atPath(`endpoints.oci_image_registry.auth.${chart}`, credentials.registry[chart]);
+}
+
+/** helm-toolkit renders `pod.tolerations.<chart>.tolerations` only where `enabled` is true. */
+function tolerationValues(chart: ServiceName, tolerations: Toleration[]): Values {
+    return tolerations.length > 0 ? atPath(tolerationsPath(chart), { enabled: true, tolerations }) : {};
 }
 
 function volumeValues({ persistence }: ServiceSettings): Values {

@@ -6,6 +6,8 @@ import {
     API_PODS, API_SERVICES, ApiServiceName, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
     REPLICAS_PATH, SERVICE_NAMES, ServiceName,
 } from "../lib/charts";
+import { archiveName, localChartPath } from "../lib/chartBundle";
+import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
 import * as check from "./check";
 import { ConfigError, DNS_LABEL, DNS_SUBDOMAIN, Raw } from "./check";
 
@@ -197,6 +199,13 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
     }
     const services = parseServices(values.services, exposure, nodes.controlPlane);
     const charts = parseCharts(values.charts, projectDir, services);
+    if (charts.kind === "local" && (exposure.mode === "ingress" || exposure.mode === "hierarchical")) {
+        const controller = INGRESS_CONTROLLER_CHARTS[exposure.ingress.controller];
+        if (!localChartPath(charts.directory, controller.chart, controller.version)) {
+            throw new ConfigError("taco:charts.repository", values.charts && (values.charts as Raw).repository,
+                `expected ${controller.chart}/Chart.yaml (version ${controller.version}) or ${archiveName(controller.chart, controller.version)} in ${charts.directory} for the ingress controller (npm run charts -- pull)`);
+        }
+    }
     return { namespace, charts, services, nodes, exposure };
 }
 

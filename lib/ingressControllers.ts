@@ -40,6 +40,8 @@ export interface ControllerSpec {
     /** Pods of a Deployment. */
     replicas?: number;
     nodeSelector: Record<string, string>;
+    /** The taints of those nodes, tolerated by the controller's pods (and its default backend's). */
+    tolerations: Toleration[];
     /** Behind another proxy that may terminate TLS: pass its X-Forwarded-Proto and -For through. */
     behindProxy?: boolean;
     /** Faces clients on a VIP. */
@@ -55,6 +57,14 @@ export interface IngressControllerChart {
     controllerName(spec: ControllerSpec): string;
     /** The ClusterIP Service in front of the controller pods, and its http port. */
     service(spec: ControllerSpec): { name: string; port: number };
+    /** The ports its pods bind on each node they run on, from the release's values (with host networking, every port they listen on). */
+    hostPorts(values: Values): HostPort[];
+}
+
+export interface HostPort {
+    port: number;
+    protocol: "TCP" | "UDP";
+    what: string;
 }
 
 /**
@@ -96,6 +106,7 @@ const haproxyIngress: IngressControllerChart = {
             kind: spec.kind,
             ...(spec.kind === "Deployment" && spec.replicas !== undefined ? { replicaCount: spec.replicas } : {}),
             nodeSelector: spec.nodeSelector,
+            ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
             // The chart's LoadBalancer default makes Helm wait on bare metal for an address that
             // never comes. Clients reach the pods on the nodes' own ports (hostNetwork) or, nested
             // behind the cluster controller, through this ClusterIP; only a VIP served by MetalLB
@@ -105,9 +116,24 @@ const haproxyIngress: IngressControllerChart = {
                 : { type: "ClusterIP" },
             ...(spec.vip ? vipValues(spec.vip) : {}),
         },
+        // Off by default (defaultBackend.enabled: false), but whoever turns it on gets pods that
+        // schedule where the controller's do.
+        ...(spec.tolerations.length > 0 ? { defaultBackend: { tolerations: spec.tolerations } } : {}),
     }),
     controllerName: (spec) => `haproxy-ingress.github.io/controller/${spec.className}`,
     service: (spec) => ({ name: spec.releaseName, port: 80 }),
+    // With hostNetwork every listening socket of the pod is the node's: the chart's containerPorts
+    // (http 80, https 443), healthzPort 10253 (haproxy's own health frontend, the probes' port) and
+    // stats.port 1936 (controller-configmap.yaml always sets stats-port, whether stats.enabled or
+    // not), plus the controller process's own healthz/metrics server on 10254 (metrics.controllerPort).
+    // metrics.port 9101 only with metrics.enabled, which the program leaves off.
+    hostPorts: (values) => (values.controller as { hostNetwork?: boolean } | undefined)?.hostNetwork === true ? [
+        { port: 80, protocol: "TCP", what: "http" },
+        { port: 443, protocol: "TCP", what: "https" },
+        { port: 10253, protocol: "TCP", what: "haproxy healthz (probes)" },
+        { port: 1936, protocol: "TCP", what: "haproxy stats" },
+        { port: 10254, protocol: "TCP", what: "controller healthz and metrics" },
+    ] : [],
 };
 
 /** The chart's pod template takes native sidecars through initContainers (rendered verbatim). */

@@ -4,18 +4,21 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../config";
+import { ConfigError, parseConfig } from "../config";
+import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderRollout } from "../lib/rollout";
 import { renderRouterFrr } from "../lib/routerFrr";
+import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
-import { parseConfig } from "../config";
 import { readStackConfig } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
 async function main(stack: string): Promise<void> {
-    const config = readStackConfig(stack);
-    const run = await runStack({ stack, config });
+    const stackConfig = readStackConfig(stack);
+    const run = await runStack({ stack, config: stackConfig });
+    const config = parseConfig(stackConfig, PROJECT_DIR);
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
     console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
@@ -44,13 +47,25 @@ async function main(stack: string): Promise<void> {
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
         written.push(file);
     }
+    const rollout = path.join(dir, "rollout.md");
+    fs.writeFileSync(rollout, renderRollout(stack, run.resources, config));
+    written.push(rollout);
     const backends = run.outputs.loadBalancerBackends;
     if (Array.isArray(backends) && backends.length > 0) {
         const file = path.join(dir, "haproxy-backends.cfg");
         fs.writeFileSync(file, renderHaproxyBackends(backends, stack));
         written.push(file);
     }
-    const { vip } = parseConfig(config).exposure;
+    const plain = masked(run.outputs) as Record<string, any>;
+    const pictures = {
+        "topology.mmd": renderTopology({ resources: run.resources, outputs: plain, config }),
+        "endpoints.md": renderEndpoints(stack, plain),
+    };
+    for (const [name, text] of Object.entries(pictures)) {
+        fs.writeFileSync(path.join(dir, name), text);
+        written.push(path.join(dir, name));
+    }
+    const { vip } = config.exposure;
     if (vip.mode === "routed") {
         // One file per upstream router; the first is router-frr.conf, which the failover lab runs.
         vip.bgp.peers.forEach((router, i) => {

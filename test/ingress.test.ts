@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../tools/mockRuntime";
 import {
-    failure, isSecret, LAB_NODES, pathAllowed, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap,
+    failure, isSecret, LAB_NODES, pathAllowed, pinnedChartValues, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap,
 } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -128,19 +128,17 @@ function dependsOn(r: Run, from: string, urn: string, seen = new Set<string>()):
 // ---- the reference charts ----
 
 interface Reference {
-    dir: string;
     controller: Record<string, any>;
     keystone: Record<string, any>;
     horizon: Record<string, any>;
 }
 
-function reference(context: Mocha.Context, chart = CONTROLLER_CHART, version = CONTROLLER_VERSION): Reference {
-    const dir = requireReference(context);
+/** The pinned charts' values.yaml (pulled charts when present, else shared/reference). */
+function reference(context: Mocha.Context): Reference {
     return {
-        dir,
-        controller: readYaml(path.join(dir, "controllers", chart, version, "values.yaml")),
-        keystone: readYaml(path.join(dir, "openstack-helm", "keystone", "values.yaml")),
-        horizon: readYaml(path.join(dir, "openstack-helm", "horizon", "values.yaml")),
+        controller: pinnedChartValues(context, CONTROLLER_CHART),
+        keystone: pinnedChartValues(context, "keystone"),
+        horizon: pinnedChartValues(context, "horizon"),
     };
 }
 

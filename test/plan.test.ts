@@ -32,6 +32,9 @@ describe("the offline plan", () => {
         assert.ok(written.includes(haproxy), `haproxy-backends.cfg not listed in:\n${written.join("\n")}`);
         assert.ok(fs.existsSync(haproxy));
         assert.match(fs.readFileSync(haproxy, "utf8"), /^backend taco_keystone$/m);
+        const rollout = path.join(PROJECT, "plan", "dev", "rollout.md");
+        assert.ok(written.includes(rollout), `rollout.md not listed in:\n${written.join("\n")}`);
+        assert.match(fs.readFileSync(rollout, "utf8"), /^## Critical path$/m);
 
         assert.ok(!result.stdout.includes("stand-in:"), "stdout shows a stand-in value");
         for (const file of written) {

@@ -7,7 +7,7 @@ import { PINNED_CHART_VERSIONS, SERVICE_NAMES } from "../lib/charts";
 import { leafPaths } from "../lib/values";
 import { readStackConfig } from "../tools/stackConfig";
 import {
-    isSecret, LAB_NODES, pathAllowed, readYaml, requireReference, run, Run, runStackFile, StackValues, unwrap,
+    isSecret, LAB_NODES, pathAllowed, pinnedChartValues, requireReference, run, Run, runStackFile, StackValues, unwrap,
 } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -120,8 +120,9 @@ function allScalars(value: unknown, at = ""): { path: string; value: unknown }[]
     return [{ path: at, value }];
 }
 
-function referenceValues(reference: string, chart: string): Record<string, any> {
-    return readYaml(path.join(reference, "openstack-helm", chart, "values.yaml"));
+/** The pinned chart's values.yaml (pulled charts when present, else shared/reference). */
+function referenceValues(context: Mocha.Context, chart: string): Record<string, any> {
+    return pinnedChartValues(context, chart);
 }
 
 const BASE_SCENARIOS = ["default", "dev", "prod"];
@@ -156,10 +157,10 @@ for (const name of BASE_SCENARIOS) {
                 assert.strictEqual(inputs.namespace, "openstack");
             });
 
-            it(`waits for ${chart} longer than Helm's 300 s default and never skips the await`, () => {
+            // Whether Helm's wait is on follows the chart's hooks: test/awaits.test.ts.
+            it(`gives ${chart}'s wait and each of its hooks longer than Helm's 300 s default`, () => {
                 const inputs = r.get(RELEASE, chart).inputs;
                 assert.ok(typeof inputs.timeout === "number" && inputs.timeout > 300, `timeout ${String(inputs.timeout)}`);
-                assert.ok(!inputs.skipAwait, "skipAwait is set");
             });
 
             it(`puts the ${chart} Release under its ${COMPONENT_TYPES[chart]} component, under the stack`, () => {
@@ -184,14 +185,15 @@ for (const name of BASE_SCENARIOS) {
         const urn = (chart: string) => r.get(RELEASE, chart).urn;
         const deps = (chart: string) => r.get(RELEASE, chart).dependencies;
 
-        it("starts keystone after the mariadb, rabbitmq and memcached releases", () => {
-            for (const backend of ["mariadb", "rabbitmq", "memcached"]) {
-                assert.ok(deps("keystone").includes(urn(backend)), `keystone does not depend on ${backend}: ${deps("keystone").join(", ")}`);
-            }
+        // Issue 7: the init containers of keystone's hooks and pods wait for rabbitmq's and
+        // memcached's endpoints in the cluster; only destroy needs mariadb to outlive keystone.
+        it("starts keystone after mariadb (its pre-delete hook needs it on destroy) and not after rabbitmq or memcached", () => {
+            assert.ok(deps("keystone").includes(urn("mariadb")), `keystone does not depend on mariadb: ${deps("keystone").join(", ")}`);
+            for (const backend of ["rabbitmq", "memcached"]) assert.ok(!deps("keystone").includes(urn(backend)), `keystone waits for ${backend}`);
         });
 
-        it("starts horizon after the keystone release", () => {
-            assert.ok(deps("horizon").includes(urn("keystone")), deps("horizon").join(", "));
+        it("starts horizon without waiting for keystone (its pods' init containers wait for keystone's API)", () => {
+            assert.ok(!deps("horizon").includes(urn("keystone")), deps("horizon").join(", "));
         });
 
         it("does not hold mariadb, rabbitmq or memcached back for keystone or horizon", () => {
@@ -322,14 +324,14 @@ for (const name of BASE_SCENARIOS) {
 
         for (const chart of SERVICE_NAMES) {
             it(`leaves no "password" and no "openstack-cookie" in ${chart}`, function () {
-                const merged = helmMerge(referenceValues(requireReference(this), chart), r.values(chart));
+                const merged = helmMerge(referenceValues(this, chart), r.values(chart));
                 const left = allScalars(merged).filter((leaf) => leaf.value === "password" || leaf.value === "openstack-cookie");
                 assert.deepStrictEqual(left.map((leaf) => `${leaf.path}: ${String(leaf.value)}`), []);
             });
         }
 
         it("replaces horizon's default secret key", function () {
-            const reference = referenceValues(requireReference(this), "horizon");
+            const reference = referenceValues(this, "horizon");
             const keyPath = "conf.horizon.local_settings.config.horizon_secret_key";
             const chartDefault = get(reference, keyPath);
             assert.ok(chartDefault, "the chart has no default secret key to replace");
@@ -364,10 +366,9 @@ describe("releases: the pinned versions are the ones computed from the reference
 describe("releases: every values path set is one the pinned chart reads", () => {
     for (const name of ["default", "dev", "prod", "staging", "nodeport-cluster", "ingress+nodes", "clusterip+nodes"]) {
         it(`sets only known paths with ${name}`, async function () {
-            const reference = requireReference(this);
             const r = await scenario(name);
             for (const chart of SERVICE_NAMES) {
-                const defaults = referenceValues(reference, chart);
+                const defaults = referenceValues(this, chart);
                 const unknown = leafPaths(r.values(chart)).filter((dotted) => !pathAllowed(defaults, dotted, LOOKUPS));
                 assert.deepStrictEqual(unknown, [], `${chart}: paths absent from its values.yaml`);
             }
@@ -489,19 +490,19 @@ describe("releases: control-plane node labels", () => {
             before(async () => { r = await scenario(name); });
             const nodes = () => configOf(name)["taco:nodes"].controlPlane as string[];
 
-            it("patches each listed node once with the control-plane and API-node labels", () => {
+            it("patches each listed node with the control-plane and the API-node label, in a patch each", () => {
                 const patches = r.all("kubernetes:core/v1:NodePatch");
-                assert.deepStrictEqual(patches.map((patch) => (patch.inputs.metadata as any).name).sort(), [...nodes()].sort());
-                for (const patch of patches) {
-                    const labels = (patch.inputs.metadata as any).labels;
-                    assert.strictEqual(labels[CONTROL_PLANE_LABEL.key], CONTROL_PLANE_LABEL.value, patch.name);
-                    assert.strictEqual(labels[API_NODE_LABEL.key], API_NODE_LABEL.value, patch.name);
-                }
+                const labelled = (label: { key: string; value: string }) => patches
+                    .filter((patch) => (patch.inputs.metadata as any).labels[label.key] === label.value)
+                    .map((patch) => (patch.inputs.metadata as any).name).sort();
+                assert.deepStrictEqual(labelled(CONTROL_PLANE_LABEL), [...nodes()].sort());
+                assert.deepStrictEqual(labelled(API_NODE_LABEL), [...nodes()].sort());
+                assert.strictEqual(patches.length, 2 * nodes().length);
             });
 
             it("starts every Release after the node labels", () => {
                 const patches = r.all("kubernetes:core/v1:NodePatch").map((patch) => patch.urn);
-                assert.strictEqual(patches.length, nodes().length);
+                assert.strictEqual(patches.length, 2 * nodes().length);
                 for (const release of openstackReleases(r)) {
                     for (const patch of patches) assert.ok(release.dependencies.includes(patch), `${release.name} does not wait for ${patch}`);
                 }
@@ -515,7 +516,7 @@ describe("releases: control-plane node labels", () => {
             });
 
             it("uses the label the charts select control-plane pods by", function () {
-                const keystone = referenceValues(requireReference(this), "keystone");
+                const keystone = referenceValues(this, "keystone");
                 assert.deepStrictEqual(keystone.labels.api,
                     { node_selector_key: CONTROL_PLANE_LABEL.key, node_selector_value: CONTROL_PLANE_LABEL.value });
             });

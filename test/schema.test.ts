@@ -45,6 +45,8 @@ const SKIPPED_TYPES = [
     // validates them against the pinned CRDs' openAPIV3Schema.
     ...["v1beta1:IPAddressPool", "v1beta1:L2Advertisement", "v1beta1:BGPAdvertisement", "v1beta1:BFDProfile", "v1beta2:BGPPeer"]
         .map((kind) => `kubernetes:metallb.io/${kind}`),
+    // Only read (ClusterPrerequisites), never created.
+    "kubernetes:storage.k8s.io/v1:StorageClass", "kubernetes:cert-manager.io/v1:ClusterIssuer",
 ];
 
 const RUNS: Array<{ name: string; start: () => Promise<Run> }> = [

@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
+import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
+import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 export { isSecret } from "../tools/mockRuntime";
@@ -30,22 +31,69 @@ export interface Run extends StackRun {
 /** The three controller nodes of the article's lab. */
 export const LAB_NODES = ["ctrl-1", "ctrl-2", "ctrl-3"];
 
-export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string> } = {}): Promise<Run> {
-    return wrap(await runStack({
+/**
+ * What the cluster holds, for the reads the program makes at preview. A kind left out is taken to
+ * hold whatever is read (with no state); a kind given holds only what is listed, and reading
+ * anything else fails as the provider's read does.
+ */
+export interface ClusterState {
+    /** Node name → InternalIP. */
+    nodes?: Record<string, string>;
+    storageClasses?: string[];
+    /** ClusterIssuer name → spec. */
+    clusterIssuers?: Record<string, Record<string, unknown>>;
+}
+
+export async function run(values: StackValues = {}, options: { stack?: string; nodeIPs?: Record<string, string>; cluster?: ClusterState } = {}): Promise<Run> {
+    const cluster: ClusterState = { ...options.cluster, ...(options.nodeIPs ? { nodes: options.nodeIPs } : {}) };
+    return wrap(await failingLikePulumi(() => runStack({
         stack: options.stack ?? "test",
         config: toPulumiConfig(values),
-        readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined,
-    }));
+        readState: clusterReadState(cluster),
+    })));
+}
+
+/**
+ * A failed read or a failed check inside an Output rejects a promise nobody awaits; the Pulumi
+ * language host fails the program on such an unhandled rejection, the mock runtime does not. So a
+ * run that leaves one behind fails here as `pulumi preview` would, with its message.
+ */
+async function failingLikePulumi<T>(start: () => Promise<T>): Promise<T> {
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => { rejections.push(reason); };
+    process.on("unhandledRejection", record);
+    try {
+        const result = await start();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (rejections.length > 0) throw rejections[0] instanceof Error ? rejections[0] : new Error(String(rejections[0]));
+        return result;
+    } finally {
+        process.off("unhandledRejection", record);
+    }
 }
 
 export async function runStackFile(stack: string): Promise<Run> {
-    return wrap(await runStack({ stack, config: readStackConfig(stack) }));
+    return wrap(await failingLikePulumi(() => runStack({ stack, config: readStackConfig(stack) })));
 }
 
-function nodeReadState(ips: Record<string, string>) {
-    return (type: string, id: string) => type === "kubernetes:core/v1:Node" && ips[id]
-        ? { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ips[id] }] } }
-        : undefined;
+function clusterReadState(cluster: ClusterState) {
+    const missing = (kind: string, id: string) => {
+        throw new Error(`${kind} "${id}" not found (the provider: resource '${id}' does not exist)`);
+    };
+    return (type: string, id: string): Record<string, unknown> | undefined => {
+        if (type === "kubernetes:core/v1:Node" && cluster.nodes) {
+            const ip = cluster.nodes[id] ?? missing("nodes", id);
+            return { status: { addresses: [{ type: "Hostname", address: id }, { type: "InternalIP", address: ip }] } };
+        }
+        if (type === "kubernetes:storage.k8s.io/v1:StorageClass" && cluster.storageClasses) {
+            return cluster.storageClasses.includes(id) ? { metadata: { name: id }, provisioner: "test" } : missing("storageclasses.storage.k8s.io", id);
+        }
+        if (type === "kubernetes:cert-manager.io/v1:ClusterIssuer" && cluster.clusterIssuers) {
+            const spec = cluster.clusterIssuers[id] ?? missing("clusterissuers.cert-manager.io", id);
+            return { metadata: { name: id }, spec };
+        }
+        return undefined;
+    };
 }
 
 export const unwrap = (value: unknown) => revealOrMask(value, (secret) => secret);
@@ -89,9 +137,48 @@ export function referenceDir(): string | undefined {
 export function requireReference(context: Mocha.Context): string {
     const dir = referenceDir();
     if (dir) return dir;
-    if (process.env.CI) throw new Error("shared/reference is missing beside the project; CI lays it out there");
+    // A hosted runner has no shared/reference but pulls the pinned charts (.github/workflows/checks.yml).
+    if (process.env.CI && !pulledChartsDir()) throw new Error("shared/reference is missing beside the project; CI lays it out there");
     context.skip();
     throw new Error("unreachable");
+}
+
+/** Charts pulled by `npm run charts -- pull` (`TACO_CHARTS_DIR`, or `.charts/` in the project), if any. */
+export function pulledChartsDir(): string | undefined {
+    const dir = process.env.TACO_CHARTS_DIR ?? path.join(PROJECT_DIR, ".charts");
+    return fs.existsSync(dir) && fs.readdirSync(dir).some((file) => file.endsWith(".tgz")) ? dir : undefined;
+}
+
+const announced = new Set<string>();
+
+/**
+ * The values.yaml of a chart at the version the program pins: from the pulled charts when present
+ * (unpacked `<chart>/` or `<chart>-<version>.tgz`), else from shared/reference. Says once which.
+ */
+export function pinnedChartValues(context: Mocha.Context, chart: string): Record<string, any> {
+    const pin = bundledCharts().find((entry) => entry.chart === chart);
+    if (!pin) throw new Error(`${chart} is not a chart the program pins`);
+    const pulled = pulledChartsDir();
+    const text = pulled && readPulledValues(pulled, chart, pin.version);
+    const source = text ? `pulled charts in ${path.relative(process.cwd(), pulled) || "."}` : "shared/reference";
+    if (!announced.has(source)) {
+        announced.add(source);
+        console.log(`      (chart values.yaml from ${source})`);
+    }
+    if (text) return YAML.parse(text);
+    const reference = requireReference(context);
+    const file = path.join(reference, ...(fs.existsSync(path.join(reference, "openstack-helm", chart))
+        ? ["openstack-helm", chart] : ["controllers", chart, pin.version]), "values.yaml");
+    return readYaml(file);
+}
+
+function readPulledValues(dir: string, chart: string, version: string): string | undefined {
+    const unpacked = path.join(dir, chart);
+    if (fs.existsSync(path.join(unpacked, "Chart.yaml")) && readYaml(path.join(unpacked, "Chart.yaml")).version === version) {
+        return fs.readFileSync(path.join(unpacked, "values.yaml"), "utf8");
+    }
+    const archive = path.join(dir, archiveName(chart, version));
+    return fs.existsSync(archive) ? readArchivedFile(archive, `${chart}/values.yaml`) : undefined;
 }
 
 export function readYaml(file: string): Record<string, any> {

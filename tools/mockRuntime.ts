@@ -20,6 +20,8 @@ export interface RecordedResource {
     custom: boolean;
     /** Read with `.get` rather than created. */
     read: boolean;
+    /** The id a read asked for (the object's name, or namespace/name). */
+    id?: string;
     /** Inputs as serialized for the engine: secrets are `{ [SIG_KEY]: SECRET_SIG, value }`. */
     inputs: Record<string, unknown>;
 }
@@ -75,6 +77,7 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
             parent: req.getParent(),
             dependencies: req.getDependenciesList(),
             custom: read || req.getCustom(),
+            ...(read ? { id: req.getId() } : {}),
             inputs: (read ? req.getProperties() : req.getObject())?.toJavaScript() ?? {},
         });
         if (!read) secretOutputs.set(key(type, name), req.getAdditionalsecretoutputsList());

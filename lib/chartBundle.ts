@@ -1,0 +1,62 @@
+// Every chart a site needs, at the version the program installs: what `npm run charts -- pull`
+// carries into an air-gapped site, in the one folder `taco:charts.repository` then points at.
+import * as fs from "fs";
+import * as path from "path";
+import * as tar from "tar";
+import * as YAML from "yaml";
+import { DEFAULT_CHART_REPOSITORY, HELM_TOOLKIT_VERSION, PINNED_CHART_VERSIONS, SERVICE_NAMES } from "./charts";
+import { INGRESS_CONTROLLER_CHARTS } from "./ingressControllers";
+
+export interface BundledChart {
+    chart: string;
+    version: string;
+    /** The Helm repository (https) it is published in. */
+    repository: string;
+    /** Why the bundle carries it. */
+    purpose: string;
+}
+
+/**
+ * The openstack-helm charts from `openstackRepository` (the stack's `taco:charts.repository`, or
+ * the default), the others from their own repositories. Another chart the program installs is
+ * one more entry here (MetalLB's goes with the VIP modes).
+ */
+export function bundledCharts(openstackRepository: string = DEFAULT_CHART_REPOSITORY): BundledChart[] {
+    return [
+        ...SERVICE_NAMES.map((chart) => ({ chart, version: PINNED_CHART_VERSIONS[chart], repository: openstackRepository, purpose: "openstack-helm release" })),
+        { chart: "helm-toolkit", version: HELM_TOOLKIT_VERSION, repository: openstackRepository, purpose: "library of the unpacked openstack-helm charts" },
+        ...Object.values(INGRESS_CONTROLLER_CHARTS).map((controller) => ({
+            chart: controller.chart, version: controller.version, repository: controller.repository, purpose: "ingress controller",
+        })),
+    ];
+}
+
+/** The file name Helm gives a packaged chart, and the one a local chart directory holds. */
+export function archiveName(chart: string, version: string): string {
+    return `${chart}-${version}.tgz`;
+}
+
+/**
+ * Where `chart` at `version` sits in a local chart directory: unpacked `<chart>/` (with that
+ * version in its Chart.yaml) or `<chart>-<version>.tgz`; undefined when neither is there.
+ */
+export function localChartPath(directory: string, chart: string, version: string): string | undefined {
+    const unpacked = path.join(directory, chart);
+    const chartYaml = path.join(unpacked, "Chart.yaml");
+    if (fs.existsSync(chartYaml) && YAML.parse(fs.readFileSync(chartYaml, "utf8"))?.version === version) return unpacked;
+    const archive = path.join(directory, archiveName(chart, version));
+    return fs.existsSync(archive) ? archive : undefined;
+}
+
+/** One file of a chart archive (.tgz), or undefined. */
+export function readArchivedFile(archive: string, inside: string): string | undefined {
+    const chunks: Buffer[] = [];
+    tar.t({
+        file: archive, sync: true,
+        onReadEntry: (entry) => {
+            if (entry.path === inside) entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+            else entry.resume();
+        },
+    });
+    return chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
+}

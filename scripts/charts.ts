@@ -1,0 +1,71 @@
+// The pinned charts, for sites without internet.
+//   npm run charts -- pull [--to <dir>] [--stack <stack>] [--repository <url>] [--mirror <url>] [--unpack]
+// Downloads exactly the versions the program installs (lib/chartBundle.ts) into <dir> (default
+// .charts), laid out as `taco:charts.repository: <dir>` reads it. --stack takes the stack's chart
+// versions and repository; --repository replaces the openstack-helm repository; --mirror fetches
+// every chart from one repository (a site's Helm mirror); --unpack also unpacks them.
+import * as path from "path";
+import { ConfigError, parseConfig } from "../config";
+import { bundledCharts, BundledChart } from "../lib/chartBundle";
+import { SERVICE_NAMES } from "../lib/charts";
+import { ChartPullError, pullCharts } from "../lib/chartPull";
+import { PROJECT_DIR } from "../tools/mockRuntime";
+import { readStackConfig } from "../tools/stackConfig";
+
+const USAGE = "usage: npm run charts -- pull [--to <dir>] [--stack <stack>] [--repository <https url>] [--mirror <https url>] [--unpack]";
+
+interface Options { to: string; stack?: string; repository?: string; mirror?: string; unpack: boolean }
+
+function parseArgs(args: string[]): Options {
+    const [command, ...rest] = args;
+    if (command !== "pull") throw new UsageError(command ? `unknown command ${command}` : "no command");
+    const options: Options = { to: path.join(PROJECT_DIR, ".charts"), unpack: false };
+    for (let i = 0; i < rest.length; i++) {
+        const flag = rest[i];
+        if (flag === "--unpack") { options.unpack = true; continue; }
+        const value = rest[++i];
+        if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+        if (flag === "--to") options.to = path.resolve(value);
+        else if (flag === "--stack") options.stack = value;
+        else if (flag === "--repository") options.repository = value;
+        else if (flag === "--mirror") options.mirror = value;
+        else throw new UsageError(`unknown option ${flag}`);
+    }
+    return options;
+}
+
+class UsageError extends Error {}
+
+/** The bundle, with the stack's versions and repository where --stack is given. */
+function chartsFor(options: Options): BundledChart[] {
+    let repository = options.repository;
+    let versions: Partial<Record<string, string>> = {};
+    if (options.stack) {
+        const config = parseConfig(readStackConfig(options.stack), PROJECT_DIR);
+        if (config.charts.kind === "local" && !repository) {
+            throw new UsageError(`stack ${options.stack} already reads its charts from ${config.charts.directory}; give --repository`);
+        }
+        repository ??= config.charts.kind === "repository" ? config.charts.url : undefined;
+        versions = Object.fromEntries(SERVICE_NAMES.map((name) => [name, config.services[name].version]));
+    }
+    return bundledCharts(repository).map((chart) => ({
+        ...chart,
+        version: versions[chart.chart] ?? chart.version,
+        repository: (options.mirror ?? chart.repository).replace(/\/+$/, ""),
+    }));
+}
+
+async function main(): Promise<void> {
+    const options = parseArgs(process.argv.slice(2));
+    const charts = chartsFor(options);
+    console.log(`Pulling ${charts.length} charts into ${path.relative(process.cwd(), options.to) || "."}`);
+    await pullCharts(charts, options.to, { unpack: options.unpack, log: (line) => console.log(`  ${line}`) });
+    console.log(`\nSet taco:charts.repository to that directory (carry it into the site as it is).`);
+}
+
+main().catch((error: unknown) => {
+    if (error instanceof UsageError) console.error(`error: ${error.message}\n${USAGE}`);
+    else if (error instanceof ChartPullError || error instanceof ConfigError) console.error(`error: ${error.message}`);
+    else console.error(error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+});
