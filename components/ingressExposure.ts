@@ -62,6 +62,8 @@ export class IngressExposure extends pulumi.ComponentResource {
                 : { namespace, releaseName: settings.className },
             nodeSelector: args.nodeSelector,
             nodes: args.nodeNames,
+            tolerations: args.tolerations,
+            charts: args.charts,
             dependsOn: args.dependsOn,
         }, { parent: this });
         const vipEntry = this.vip && { entry: this.vip.entry, dependsOn: this.vip.controllerDependsOn };

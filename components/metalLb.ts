@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartSource, ConfigError, Toleration } from "../config";
+import { archiveName, localChartPath } from "../lib/chartBundle";
+import { metallbPodSecurity, podSecurityLabels, podSecurityLevel } from "../lib/podSecurity";
 import { Values } from "../lib/values";
-import { METALLB_NAMESPACE, PodSecurityLevel } from "../lib/vip";
+import { ActiveVip, METALLB_CHART, METALLB_NAMESPACE } from "../lib/vip";
 
 /** What MetalLB does for the VIP: announce it by ARP, by BGP (through FRR-K8s), or only allocate it. */
 export type MetalLbRole = "l2" | "bgp" | "allocate";
@@ -10,16 +13,14 @@ export interface MetalLbArgs {
     role: MetalLbRole;
     /** The nodes that may announce the VIP: speakers (and FRR-K8s) run there only. */
     nodeSelector: Record<string, string>;
-    /** The level its namespace is labelled with (see vipPodSecurity). */
-    podSecurity: PodSecurityLevel;
+    /** The taints of those nodes (taco:nodes.tolerations), for every MetalLB pod. */
+    tolerations: Toleration[];
+    /** Where charts come from: a local directory (air-gapped sites) holds MetalLB's too (npm run charts -- pull --stack). */
+    charts: ChartSource;
+    /** The VIP it serves: what its pods need from Pod Security (lib/podSecurity.ts metallbPodSecurity). */
+    settings: ActiveVip;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
-
-/**
- * MetalLB chart 0.16.1 (2026-05-27, the latest release; FRR-K8s is its default BGP backend since
- * 0.16.0), whose values.yaml, frr-k8s subchart values and CRDs were checked.
- */
-export const METALLB_CHART = { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" } as const;
 
 /**
  * MetalLB itself, rendered client-side (`helm.v4.Chart`) rather than installed by a `helm.v3.Release`:
@@ -35,32 +36,39 @@ export class MetalLb extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:vip:MetalLb", name, {}, opts);
-        const level = args.podSecurity;
         this.namespace = new k8s.core.v1.Namespace(METALLB_NAMESPACE, {
-            metadata: {
-                name: METALLB_NAMESPACE,
-                labels: {
-                    "pod-security.kubernetes.io/enforce": level,
-                    "pod-security.kubernetes.io/audit": level,
-                    "pod-security.kubernetes.io/warn": level,
-                },
-            },
+            metadata: { name: METALLB_NAMESPACE, labels: podSecurityLabels(podSecurityLevel(metallbPodSecurity(args.settings))) },
         }, { parent: this, dependsOn: args.dependsOn });
         this.chart = new k8s.helm.v4.Chart("metallb", {
-            chart: METALLB_CHART.chart,
-            version: METALLB_CHART.version,
-            repositoryOpts: { repo: METALLB_CHART.repository },
+            ...metalLbChartSource(args.charts),
             namespace: METALLB_NAMESPACE,
-            values: metalLbValues(args.role, args.nodeSelector),
+            values: metalLbValues(args.role, args.nodeSelector, args.tolerations),
         }, { parent: this, dependsOn: [this.namespace] });
         this.registerOutputs({ namespace: this.namespace, chart: this.chart });
     }
 }
 
-export function metalLbValues(role: MetalLbRole, nodeSelector: Record<string, string>): Values {
+/** helm.v4.Chart takes a local chart path (unpacked directory or .tgz) as `chart`. */
+function metalLbChartSource(charts: ChartSource): Pick<k8s.helm.v4.ChartArgs, "chart" | "version" | "repositoryOpts"> {
+    if (charts.kind === "repository") return { chart: METALLB_CHART.chart, version: METALLB_CHART.version, repositoryOpts: { repo: METALLB_CHART.repository } };
+    const local = localChartPath(charts.directory, METALLB_CHART.chart, METALLB_CHART.version);
+    if (!local) {
+        throw new ConfigError("taco:charts.repository", charts.directory,
+            `expected ${METALLB_CHART.chart}/Chart.yaml (version ${METALLB_CHART.version}) or ${archiveName(METALLB_CHART.chart, METALLB_CHART.version)} in ${charts.directory} for the VIP's MetalLB (npm run charts -- pull --stack <stack>)`);
+    }
+    return { chart: local };
+}
+
+/**
+ * Paths read by MetalLB 0.16.1's templates: controller.tolerations, speaker.tolerations (beside
+ * tolerateMaster's own control-plane toleration), and the frr-k8s subchart's frrk8s.tolerations.
+ */
+export function metalLbValues(role: MetalLbRole, nodeSelector: Record<string, string>, tolerations: Toleration[] = []): Values {
     const announces = role !== "allocate";
+    const tolerate = tolerations.length > 0 ? { tolerations } : {};
     return {
         crds: { enabled: true },
+        ...(tolerations.length > 0 ? { controller: { tolerations } } : {}),
         speaker: {
             // With Calico announcing, MetalLB's controller only allocates the address (and fills
             // the Service's status.loadBalancer, which Helm's wait needs).
@@ -71,9 +79,10 @@ export function metalLbValues(role: MetalLbRole, nodeSelector: Record<string, st
                 // kubeadm labels control-plane nodes node.kubernetes.io/exclude-from-external-load-balancers;
                 // MetalLB >= 0.14 then announces nothing from them, and they are the VIP's nodes.
                 ignoreExcludeLB: true,
+                ...tolerate,
             } : {}),
         },
         frrk8s: { enabled: role === "bgp" },
-        ...(role === "bgp" ? { "frr-k8s": { frrk8s: { nodeSelector, tolerateMaster: true } } } : {}),
+        ...(role === "bgp" ? { "frr-k8s": { frrk8s: { nodeSelector, tolerateMaster: true, ...tolerate } } } : {}),
     };
 }

@@ -2,13 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { BgpSettings, Toleration, VipMode } from "../config";
+import { BgpSettings, ChartSource, Toleration, VipMode } from "../config";
 import { FailoverBound } from "../lib/failoverBound";
 import { EntryPlacement, VipAttachment } from "../lib/ingressControllers";
 import { keepaliveSeconds } from "../lib/routerFrr";
 import {
-    ActiveVip, bareAddress, ENTRY_READINESS_PROBE, hostPrefix, METALLB_NAMESPACE, PodSecurityLevel, podNotReadyBound,
-    vipFailoverBound, vipPodSecurity,
+    ActiveVip, bareAddress, ENTRY_READINESS_PROBE, hostPrefix, METALLB_NAMESPACE, podNotReadyBound, vipFailoverBound,
 } from "../lib/vip";
 import { MetalLb, MetalLbRole } from "./metalLb";
 
@@ -20,6 +19,10 @@ export interface VipArgs {
     nodeSelector: Record<string, string>;
     /** Those nodes by name, where the stack lists them. */
     nodes: string[];
+    /** The nodes' taints (taco:nodes.tolerations): MetalLB's pods run there too. */
+    tolerations: Toleration[];
+    /** Where charts come from (MetalLB's included). */
+    charts: ChartSource;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -75,14 +78,11 @@ export class Vip extends pulumi.ComponentResource {
     public readonly controllerDependsOn: pulumi.Resource[];
     public readonly metalLb?: MetalLb;
     public readonly scripts?: k8s.core.v1.ConfigMap;
-    /** Pod Security levels the pods need, by namespace, for whoever labels the namespaces. */
-    public readonly podSecurity: Record<string, PodSecurityLevel>;
     public readonly output: VipOutput;
 
     constructor(name: string, args: VipArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:Vip", name, {}, opts);
         const { settings } = args;
-        this.podSecurity = vipPodSecurity(settings, args.controller.namespace);
         const nodes = args.nodes.length > 0 ? args.nodes : ["<control-plane-node>"];
         this.output = {
             address: bareAddress(settings.address),
@@ -110,7 +110,7 @@ export class Vip extends pulumi.ComponentResource {
         const role: MetalLbRole = settings.mode === "l2" ? "l2" : settings.bgp.speaker === "metallb" ? "bgp" : "allocate";
         this.metalLb = settings.metallb.install
             ? new MetalLb("metallb", {
-                role, nodeSelector: args.nodeSelector, podSecurity: this.podSecurity[METALLB_NAMESPACE], dependsOn: args.dependsOn,
+                role, settings, nodeSelector: args.nodeSelector, tolerations: args.tolerations, charts: args.charts, dependsOn: args.dependsOn,
             }, { parent: this })
             : undefined;
         // The CRs wait for the whole chart: its CRDs, and the controller serving the webhook that

@@ -106,7 +106,8 @@ const haproxyIngress: IngressControllerChart = {
             kind: spec.kind,
             ...(spec.kind === "Deployment" && spec.replicas !== undefined ? { replicaCount: spec.replicas } : {}),
             nodeSelector: spec.nodeSelector,
-            ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
+            // The nodes' taints, and the interface VIP's short eviction tolerations beside them.
+            ...(allTolerations(spec).length > 0 ? { tolerations: allTolerations(spec) } : {}),
             // The chart's LoadBalancer default makes Helm wait on bare metal for an address that
             // never comes. Clients reach the pods on the nodes' own ports (hostNetwork) or, nested
             // behind the cluster controller, through this ClusterIP; only a VIP served by MetalLB
@@ -136,12 +137,15 @@ const haproxyIngress: IngressControllerChart = {
     ] : [],
 };
 
+function allTolerations(spec: ControllerSpec): Toleration[] {
+    return [...spec.tolerations, ...spec.vip?.tolerations ?? []];
+}
+
 /** The chart's pod template takes native sidecars through initContainers (rendered verbatim). */
 function vipValues(vip: VipAttachment): Values {
     return {
         ...(vip.sidecars ? { initContainers: vip.sidecars } : {}),
         ...(vip.volumes ? { extraVolumes: vip.volumes } : {}),
-        ...(vip.tolerations ? { tolerations: vip.tolerations } : {}),
         // The chart's default surges a second pod first; with one address holder the new pod's
         // claim would wait for the old one to release it.
         ...(vip.oneAtATime ? { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),

@@ -5,19 +5,54 @@ import { BoundTerm, failoverBound, FailoverBound } from "./failoverBound";
 
 export type ActiveVip = Exclude<VipSettings, { mode: "none" }>;
 
-export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
-
 export const METALLB_NAMESPACE = "metallb-system";
 
 /**
- * The Pod Security level each namespace needs for the VIP's pods, for whoever labels namespaces.
- * `interface`: the controller pod is on host networking with NET_ADMIN and NET_RAW. MetalLB's
- * speaker and FRR-K8s run on host networking with NET_RAW (FRR also NET_ADMIN, SYS_ADMIN). The
- * l2 and routed controllers need nothing beyond what they would without a VIP.
+ * MetalLB chart 0.16.1 (2026-05-27, the latest release; FRR-K8s is its default BGP backend since
+ * 0.16.0), whose values.yaml, frr-k8s subchart values and CRDs were checked.
  */
-export function vipPodSecurity(vip: ActiveVip, controllerNamespace: string): Record<string, PodSecurityLevel> {
-    if (vip.mode === "interface") return { [controllerNamespace]: "privileged" };
-    return vip.metallb.install ? { [METALLB_NAMESPACE]: "privileged" } : {};
+export const METALLB_CHART = { chart: "metallb", version: "0.16.1", repository: "https://metallb.github.io/metallb" } as const;
+
+/** What MetalLB's pods bind on a node (they run on host networking), with the values path that enables them. */
+export interface MetalLbHostPorts {
+    pods: string;
+    /** Where they run: the values path of their node selector. */
+    nodeSelectorPath: string;
+    ports: { port: number; protocol: "TCP" | "UDP"; what: string }[];
+}
+
+/**
+ * MetalLB 0.16.1's pods on host networking (templates/speaker.yaml, frr-k8s 0.0.25's
+ * controller.yaml), at the chart's default ports: the speaker (unless disabled) and, with
+ * `frrk8s.enabled`, FRR-K8s, whose FRR holds the BGP sessions and BFD on the node itself.
+ */
+export function metalLbHostPorts(values: Record<string, any>): MetalLbHostPorts[] {
+    const speaker: MetalLbHostPorts = {
+        pods: "metallb speaker (DaemonSet, host network)", nodeSelectorPath: "speaker.nodeSelector",
+        ports: [
+            { port: 7946, protocol: "TCP", what: "memberlist (speaker.memberlist.mlBindPort)" },
+            { port: 7946, protocol: "UDP", what: "memberlist" },
+            { port: 9120, protocol: "TCP", what: "metrics (prometheus.metricsPort)" },
+            { port: 17472, protocol: "TCP", what: "probes, on 127.0.0.1" },
+        ],
+    };
+    const frrK8s: MetalLbHostPorts = {
+        pods: "frr-k8s (DaemonSet, host network)", nodeSelectorPath: "frr-k8s.frrk8s.nodeSelector",
+        ports: [
+            { port: 179, protocol: "TCP", what: "BGP" },
+            { port: 3784, protocol: "UDP", what: "BFD control" },
+            { port: 3785, protocol: "UDP", what: "BFD echo" },
+            { port: 7572, protocol: "TCP", what: "health" },
+            { port: 9140, protocol: "TCP", what: "metrics (prometheus.secureMetricsPort)" },
+            { port: 9141, protocol: "TCP", what: "FRR metrics (frrk8s.frr.secureMetricsPort)" },
+        ],
+    };
+    return [...(values.speaker?.enabled === false ? [] : [speaker]), ...(values.frrk8s?.enabled === true ? [frrK8s] : [])];
+}
+
+/** Whether the program installs MetalLB for this VIP (l2 and routed, unless the cluster runs one). */
+export function installsMetalLb(vip: VipSettings): boolean {
+    return (vip.mode === "l2" || vip.mode === "routed") && vip.metallb.install;
 }
 
 /**
