@@ -97,6 +97,8 @@ const exposed = (() => {
                 nodeSelector: apiNodeSelector,
                 tolerations: config.nodes.tolerations,
                 entryNodes,
+                vip: exposure.vip,
+                nodeNames: config.nodes.controlPlane,
                 dependsOn: [openstackNamespace, ...nodeLabels],
             });
     }
@@ -112,6 +114,8 @@ export const adminCredentials = pulumi.secret(keystone.admin);
 export const apiNodes = entryNodes;
 export const endpoints = exposed.endpoints;
 export const checks = exposed.checks;
+/** The entry point's VIP (ingress and hierarchical modes): address, nodes and failover bounds. */
+export const vip = exposed instanceof IngressExposure && exposed.vip ? exposed.vip.output : { mode: "none" };
 /** Only in nodeport mode: what to hand the external load balancer. */
 export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : [];
 /** Only in nodeport mode: how long the load balancer may send requests to a dead node. */

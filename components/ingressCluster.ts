@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { EntryPlacement } from "../lib/ingressControllers";
 import { INGRESS_ANNOTATIONS, IngressTls, rulesFor } from "../lib/ingressObjects";
 import { IngressController, IngressControllerArgs } from "./ingressController";
 import { IngressNamespace } from "./ingressNamespace";
@@ -11,6 +12,8 @@ export interface IngressClusterArgs extends IngressControllerArgs {
     publicDomain?: string;
     /** TLS for `*.<publicDomain>`: this controller faces clients, so it terminates TLS. */
     tls?: IngressTls;
+    /** Faces clients on a VIP: placement and Service from it instead of the nodes' own ports. */
+    entry?: EntryPlacement;
 }
 
 export const CLUSTER_CONTROLLER_NAMESPACE = "kube-system";
@@ -30,8 +33,7 @@ export class IngressCluster extends IngressController {
             releaseName: args.className,
             namespace: CLUSTER_CONTROLLER_NAMESPACE,
             className: args.className,
-            hostNetwork: true,
-            kind: "DaemonSet",
+            ...(args.entry ?? { hostNetwork: true, kind: "DaemonSet" }),
             nodeSelector: args.nodeSelector,
             tolerations: args.tolerations,
         }, opts);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartSource, IngressSettings, Toleration } from "../config";
+import { ChartSource, IngressSettings, Toleration, VipSettings } from "../config";
 import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -7,6 +7,7 @@ import { CLUSTER_CONTROLLER_NAMESPACE, IngressCluster } from "./ingressCluster";
 import { IngressNamespace } from "./ingressNamespace";
 import { PublicTls } from "./publicTls";
 import { ServiceIngress } from "./serviceIngress";
+import { Vip } from "./vip";
 
 export interface IngressExposureArgs {
     /** `ingress`: the namespace controller faces clients. `hierarchical`: a cluster controller does. */
@@ -20,6 +21,10 @@ export interface IngressExposureArgs {
     tolerations: Toleration[];
     /** Those nodes by name, where the stack lists them; clients reach the controller there. */
     entryNodes: pulumi.Input<NodeAddress[]>;
+    /** One stable address for the controller that faces clients, instead of the nodes' own. */
+    vip: VipSettings;
+    /** The control-plane nodes the stack lists (may be empty). */
+    nodeNames: string[];
     /** What every child needs first (the namespace, the node labels). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -36,6 +41,7 @@ export class IngressExposure extends pulumi.ComponentResource {
     public readonly clusterController?: IngressCluster;
     public readonly serviceIngresses: ServiceIngress[];
     public readonly tls?: PublicTls;
+    public readonly vip?: Vip;
     public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
     public readonly checks: pulumi.Output<string[]>;
 
@@ -48,9 +54,25 @@ export class IngressExposure extends pulumi.ComponentResource {
             ? new PublicTls("public-tls", { settings: settings.tls, namespace, publicDomain: settings.publicDomain, dependsOn: args.dependsOn }, { parent: this })
             : undefined;
 
+        // The VIP belongs to the controller that faces clients, whose release waits for it.
+        this.vip = args.vip.mode === "none" ? undefined : new Vip("vip", {
+            settings: args.vip,
+            controller: hierarchical
+                ? { namespace: CLUSTER_CONTROLLER_NAMESPACE, releaseName: settings.clusterClassName }
+                : { namespace, releaseName: settings.className },
+            nodeSelector: args.nodeSelector,
+            nodes: args.nodeNames,
+            tolerations: args.tolerations,
+            charts: args.charts,
+            dependsOn: args.dependsOn,
+        }, { parent: this });
+        const vipEntry = this.vip && { entry: this.vip.entry, dependsOn: this.vip.controllerDependsOn };
+
         this.namespaceController = new IngressNamespace("namespace-controller", {
             controller, charts: args.charts, namespace, className: settings.className, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
-            hostNetwork: !hierarchical, dependsOn: args.dependsOn,
+            hostNetwork: !hierarchical,
+            entry: hierarchical ? undefined : vipEntry?.entry,
+            dependsOn: [...args.dependsOn ?? [], ...(hierarchical ? [] : vipEntry?.dependsOn ?? [])],
         }, { parent: this });
 
         this.serviceIngresses = API_SERVICES.map((service) => new ServiceIngress(service, {
@@ -65,14 +87,19 @@ export class IngressExposure extends pulumi.ComponentResource {
                 controller, charts: args.charts, className: settings.clusterClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
                 upstream: this.namespaceController, publicDomain: settings.publicDomain,
                 tls: this.tls?.forIngress(`${namespace}-ingress`),
-                dependsOn: [this.namespaceController.release],
+                entry: vipEntry?.entry,
+                dependsOn: [this.namespaceController.release, ...vipEntry?.dependsOn ?? []],
             }, { parent: this });
         }
 
         const inClusterHost = (service: ApiServiceName) => `${service}.${namespace}.svc.cluster.local`;
         const publicHost = (service: ApiServiceName) => settings.publicDomain && `${service}.${settings.publicDomain}`;
         const https = settings.tls !== undefined;
-        const entries = pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
+        // With a VIP, clients reach every service there (or at its public name, resolved to it).
+        const vipAddress = this.vip?.output.address;
+        const entries = vipAddress
+            ? pulumi.output<NodeAddress[]>([{ node: vipAddress, internalIP: vipAddress }])
+            : pulumi.output(args.entryNodes).apply((nodes) => nodes.length > 0 ? nodes : [ANY_ENTRY_NODE]);
 
         // With TLS, horizon's session and CSRF cookies are Secure: a browser logs in only over
         // https, so the plain-http node URLs are no endpoints a person can use (they stay in
@@ -104,7 +131,7 @@ export class IngressExposure extends pulumi.ComponentResource {
             `kubectl -n ${namespace} get pods -o wide -l app.kubernetes.io/instance=${settings.className}`,
             ...(hierarchical ? [`kubectl -n ${CLUSTER_CONTROLLER_NAMESPACE} get pods -o wide -l app.kubernetes.io/instance=${settings.clusterClassName}`] : []),
         ]);
-        this.registerOutputs({ endpoints: this.endpoints, checks: this.checks });
+        this.registerOutputs({ endpoints: this.endpoints, checks: this.checks, vip: this.vip?.output });
     }
 }
 

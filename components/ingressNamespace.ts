@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { EntryPlacement } from "../lib/ingressControllers";
 import { IngressController, IngressControllerArgs } from "./ingressController";
 
 export interface IngressNamespaceArgs extends IngressControllerArgs {
@@ -11,6 +12,8 @@ export interface IngressNamespaceArgs extends IngressControllerArgs {
     hostNetwork: boolean;
     /** Pods when not on host networking. */
     replicas?: number;
+    /** Faces clients on a VIP (ingress mode with taco:exposure.vip): placement and Service from it. */
+    entry?: EntryPlacement;
 }
 
 /**
@@ -24,12 +27,14 @@ export class IngressNamespace extends IngressController {
             namespace: args.namespace,
             className: args.className,
             watchNamespace: args.namespace,
-            hostNetwork: args.hostNetwork,
-            kind: args.hostNetwork ? "DaemonSet" : "Deployment",
-            replicas: args.hostNetwork ? undefined : args.replicas ?? 2,
+            ...(args.entry ?? {
+                hostNetwork: args.hostNetwork,
+                kind: args.hostNetwork ? "DaemonSet" : "Deployment",
+                replicas: args.hostNetwork ? undefined : args.replicas ?? 2,
+            }),
             nodeSelector: args.nodeSelector,
             tolerations: args.tolerations,
-            behindProxy: !args.hostNetwork,
+            behindProxy: !args.entry && !args.hostNetwork,
         }, opts);
     }
 }

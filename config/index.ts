@@ -12,6 +12,7 @@ import {
 } from "../lib/charts";
 import { archiveName, localChartPath } from "../lib/chartBundle";
 import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
+import { installsMetalLb, METALLB_CHART } from "../lib/vip";
 import { CREDENTIAL_IDS, CredentialId, ownedConflict, touchesOwned } from "../lib/ownedValues";
 import { ConfigError, HIDDEN, isPlainObject, Raw, show } from "./check";
 import {
@@ -279,11 +280,18 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
         checkCredentialSecret(`taco:credentials.${id}`, name, Object.prototype.hasOwnProperty.call(secrets, name) ? secrets[name] : undefined);
         credentials[id] = secretOutput(`taco:credentials.${id}`, name);
     }
-    if (charts.kind === "local" && (exposure.mode === "ingress" || exposure.mode === "hierarchical")) {
-        const controller = INGRESS_CONTROLLER_CHARTS[exposure.ingress.controller];
-        if (!localChartPath(charts.directory, controller.chart, controller.version)) {
-            throw new ConfigError("taco:charts.repository", shape.charts?.repository,
-                `expected ${controller.chart}/Chart.yaml (version ${controller.version}) or ${archiveName(controller.chart, controller.version)} in ${charts.directory} for the ingress controller (npm run charts -- pull)`);
+    if (charts.kind === "local") {
+        // The controllers' charts come from the same directory: check them here, before anything is registered.
+        const needed = [
+            ...(exposure.mode === "ingress" || exposure.mode === "hierarchical"
+                ? [{ ...INGRESS_CONTROLLER_CHARTS[exposure.ingress.controller], purpose: "the ingress controller" }] : []),
+            ...(installsMetalLb(exposure.vip) ? [{ ...METALLB_CHART, purpose: "the VIP's MetalLB" }] : []),
+        ];
+        for (const { chart, version, purpose } of needed) {
+            if (!localChartPath(charts.directory, chart, version)) {
+                throw new ConfigError("taco:charts.repository", shape.charts?.repository,
+                    `expected ${chart}/Chart.yaml (version ${version}) or ${archiveName(chart, version)} in ${charts.directory} for ${purpose} (npm run charts -- pull --stack <stack>)`);
+            }
         }
     }
     const protect = shape.protect ?? protectByDefault(options.stack ?? pulumi.getStack());

@@ -66,6 +66,8 @@ export interface AwaitModel {
 }
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+/** A chart Pulumi renders itself (MetalLB): its objects, CRDs included, are Pulumi resources, each awaited. */
+const CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 const SERVICE = "kubernetes:core/v1:Service";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 /** pulumi-kubernetes's default await for Services and Ingresses (DefaultServiceTimeoutMins). */
@@ -78,6 +80,13 @@ const LOAD_BALANCER_CHARTS = ["metallb"];
 const LOAD_BALANCER_GROUPS = ["metallb.io"];
 /** The chart whose controller serves (and validates) each API group of custom resources. */
 const CRD_CHARTS: Record<string, string> = { "metallb.io": "metallb", "cert-manager.io": "cert-manager" };
+/**
+ * API groups whose CRDs the cluster brings and the program never installs: what a created object
+ * of the group needs from it. Calico's crd.projectcalico.org kinds have no admission webhook.
+ */
+const CLUSTER_CRDS: Record<string, string> = {
+    "crd.projectcalico.org": "Calico as the cluster's network plugin (its crd.projectcalico.org CRDs; BGPConfiguration `default` is patched)",
+};
 
 /**
  * Why an object of a kind turns its await off; an object that skips its await without one is an
@@ -121,6 +130,9 @@ function openstackChart(release: RegisteredResource): ServiceName | undefined {
     return (SERVICE_NAMES as readonly string[]).includes(name ?? "") && chartOf(release) === name ? name as ServiceName : undefined;
 }
 
+/** Values paths of the node selectors of MetalLB 0.16.1's pods (values.yaml, frr-k8s subchart). */
+const METALLB_NODE_SELECTORS = ["controller.nodeSelector", "speaker.nodeSelector", "frr-k8s.frrk8s.nodeSelector"];
+
 /** Whether a Release renders a LoadBalancer Service (what Helm's wait then needs an address for). */
 function rendersLoadBalancer(release: RegisteredResource): boolean {
     if (chartOf(release) !== "haproxy-ingress") return false;
@@ -138,6 +150,10 @@ function selectedNodeLabels(release: RegisteredResource): string[] {
     if (chartOf(release) === "haproxy-ingress") {
         return Object.entries(obj(obj(values.controller).nodeSelector)).map(([key, value]) => `${key}=${String(value)}`);
     }
+    if (chartOf(release) === "metallb") {
+        return METALLB_NODE_SELECTORS.flatMap((path) => Object.entries(obj(path.split(".").reduce<unknown>((node, key) => obj(node)[key], values))))
+            .map(([key, value]) => `${key}=${String(value)}`);
+    }
     if (!openstackChart(release)) return [];
     const set = Object.values(obj(values.labels)).map((label) => obj(label))
         .filter((label) => typeof label.node_selector_key === "string")
@@ -152,6 +168,8 @@ export function timeoutOf(release: RegisteredResource): number {
 /** The model of every created (not read) custom resource of a run. */
 export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
     const releases = resources.filter((r) => r.type === RELEASE && !r.read);
+    /** Whatever installs a chart: Helm releases and charts Pulumi renders (helm.v4.Chart). */
+    const installed = resources.filter((r) => (r.type === RELEASE || r.type === CHART_V4) && !r.read);
     const releaseNamed = (name: string) => releases.find((r) => str(r.inputs.name) === name);
     const openstackRelease = (chart: ServiceName) => releases.find((r) => openstackChart(r) === chart);
     const nodePatches = resources.filter((r) => r.type === "kubernetes:core/v1:NodePatch" && !r.read);
@@ -162,7 +180,7 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
             .some(([key, value]) => wanted.includes(`${key}=${String(value)}`))).map((patch) => patch.urn);
     };
     const loadBalancerProducers = resources.filter((r) => !r.read && (
-        (r.type === RELEASE && LOAD_BALANCER_CHARTS.includes(chartOf(r))) || LOAD_BALANCER_GROUPS.includes(groupOf(r.type))));
+        ((r.type === RELEASE || r.type === CHART_V4) && LOAD_BALANCER_CHARTS.includes(chartOf(r))) || LOAD_BALANCER_GROUPS.includes(groupOf(r.type))));
     const loadBalancerWait = (what: string, timeoutSeconds: number): Wait => ({
         kind: "load-balancer-address", what, timeoutSeconds,
         producers: loadBalancerProducers.map((r) => r.urn), inCluster: [],
@@ -181,8 +199,9 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
         return release ? { urns: [release.urn] } : { urns: [], unresolved: `the pods selected by ${JSON.stringify(selector)}` };
     };
 
-    return resources.filter((r) => r.custom && !r.read && !r.type.startsWith("pulumi:providers:")).map((resource): AwaitModel => {
+    return resources.filter((r) => (r.custom || r.type === CHART_V4) && !r.read && !r.type.startsWith("pulumi:providers:")).map((resource): AwaitModel => {
         if (resource.type === RELEASE) return releaseModel(resource);
+        if (resource.type === CHART_V4) return renderedChartModel(resource);
         if (resource.type === SERVICE) return serviceModel(resource);
         if (resource.type === INGRESS) return ingressModel(resource);
         if (isCustomResourceType(resource.type)) return customResourceModel(resource);
@@ -221,6 +240,21 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
         return { resource, waits, skipped: skip ? reason ?? "" : undefined };
     }
 
+    /**
+     * helm.v4.Chart: Pulumi creates each rendered object and awaits it as its own kind (Deployments
+     * and DaemonSets ready, Services' endpoints: MetalLB's webhook Service included), 10 minutes each.
+     * Its pods need the node labels they select; nothing of the program's runs inside them.
+     */
+    function renderedChartModel(resource: RegisteredResource): AwaitModel {
+        return {
+            resource,
+            waits: [{
+                kind: "helm-wait", what: "every rendered object ready (Pulumi's own awaits: workloads, the webhook Service's endpoints)",
+                timeoutSeconds: DEFAULT_AWAIT_SECONDS, producers: labelProducers(resource), inCluster: [], external: [],
+            }],
+        };
+    }
+
     function serviceModel(resource: RegisteredResource): AwaitModel {
         if (skipsAwait(resource)) return { resource, waits: [], skipped: SKIP_AWAIT_REASONS[SERVICE] ?? "" };
         const spec = obj(resource.inputs.spec);
@@ -254,13 +288,14 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
     function customResourceModel(resource: RegisteredResource): AwaitModel {
         const group = groupOf(resource.type);
         const chart = CRD_CHARTS[group];
-        const defining = chart ? releases.filter((r) => chartOf(r) === chart) : [];
+        const defining = chart ? installed.filter((r) => chartOf(r) === chart) : [];
+        const cluster = CLUSTER_CRDS[group];
         return {
             resource,
             waits: [{
-                kind: "admission-webhook", what: `the ${group} CRDs installed and their webhook serving`,
+                kind: "admission-webhook", what: cluster ? `the ${group} CRDs in the cluster` : `the ${group} CRDs installed and their webhook serving`,
                 timeoutSeconds: 0, producers: defining.map((r) => r.urn), inCluster: [],
-                external: defining.length > 0 ? [] : [`the ${group} CRDs and controller, installed in the cluster`],
+                external: defining.length > 0 ? [] : [cluster ?? `the ${group} CRDs and controller, installed in the cluster`],
             }],
         };
     }

@@ -5,7 +5,9 @@ import * as path from "path";
 import * as tar from "tar";
 import * as YAML from "yaml";
 import { DEFAULT_CHART_REPOSITORY, HELM_TOOLKIT_VERSION, PINNED_CHART_VERSIONS, SERVICE_NAMES } from "./charts";
+import type { VipSettings } from "../config";
 import { INGRESS_CONTROLLER_CHARTS } from "./ingressControllers";
+import { installsMetalLb, METALLB_CHART } from "./vip";
 
 export interface BundledChart {
     chart: string;
@@ -19,15 +21,16 @@ export interface BundledChart {
 /**
  * The openstack-helm charts from `openstackRepository` (the stack's `taco:charts.repository`, or
  * the default), the others from their own repositories. Another chart the program installs is
- * one more entry here (MetalLB's goes with the VIP modes).
+ * one more entry here: MetalLB's when the stack's VIP (`vip`, from `--stack`) installs it.
  */
-export function bundledCharts(openstackRepository: string = DEFAULT_CHART_REPOSITORY): BundledChart[] {
+export function bundledCharts(openstackRepository: string = DEFAULT_CHART_REPOSITORY, vip?: VipSettings): BundledChart[] {
     return [
         ...SERVICE_NAMES.map((chart) => ({ chart, version: PINNED_CHART_VERSIONS[chart], repository: openstackRepository, purpose: "openstack-helm release" })),
         { chart: "helm-toolkit", version: HELM_TOOLKIT_VERSION, repository: openstackRepository, purpose: "library of the unpacked openstack-helm charts" },
         ...Object.values(INGRESS_CONTROLLER_CHARTS).map((controller) => ({
             chart: controller.chart, version: controller.version, repository: controller.repository, purpose: "ingress controller",
         })),
+        ...(vip && installsMetalLb(vip) ? [{ ...METALLB_CHART, purpose: `MetalLB for the ${vip.mode} VIP` }] : []),
     ];
 }
 

@@ -4,6 +4,28 @@
 import { IngressControllerKind, Toleration } from "../config";
 import { Values } from "./values";
 
+/** How the controller that faces clients holds the VIP (see components/vip.ts). */
+export interface VipAttachment {
+    /** A LoadBalancer Service (externalTrafficPolicy Local) whose address MetalLB or Calico serves. */
+    loadBalancer?: { annotations: Record<string, string> };
+    /** Native sidecars: init containers with `restartPolicy: Always`, started before the controller. */
+    sidecars?: Record<string, unknown>[];
+    volumes?: Record<string, unknown>[];
+    tolerations?: Toleration[];
+    /** One pod at a time: an update stops the old pod before it starts the new one. */
+    oneAtATime?: boolean;
+    readinessProbe?: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number };
+}
+
+/** How the controller that faces clients through a VIP runs, instead of its mode's default. */
+export interface EntryPlacement {
+    hostNetwork: boolean;
+    kind: "DaemonSet" | "Deployment";
+    /** Pods of a Deployment. */
+    replicas?: number;
+    vip: VipAttachment;
+}
+
 export interface ControllerSpec {
     /** Helm release name; also the name of the controller's objects (cluster-scoped RBAC included). */
     releaseName: string;
@@ -22,6 +44,8 @@ export interface ControllerSpec {
     tolerations: Toleration[];
     /** Behind another proxy that may terminate TLS: pass its X-Forwarded-Proto and -For through. */
     behindProxy?: boolean;
+    /** Faces clients on a VIP. */
+    vip?: VipAttachment;
 }
 
 export interface IngressControllerChart {
@@ -82,11 +106,16 @@ const haproxyIngress: IngressControllerChart = {
             kind: spec.kind,
             ...(spec.kind === "Deployment" && spec.replicas !== undefined ? { replicaCount: spec.replicas } : {}),
             nodeSelector: spec.nodeSelector,
-            ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
+            // The nodes' taints, and the interface VIP's short eviction tolerations beside them.
+            ...(allTolerations(spec).length > 0 ? { tolerations: allTolerations(spec) } : {}),
             // The chart's LoadBalancer default makes Helm wait on bare metal for an address that
             // never comes. Clients reach the pods on the nodes' own ports (hostNetwork) or, nested
-            // behind the cluster controller, through this ClusterIP.
-            service: { type: "ClusterIP" },
+            // behind the cluster controller, through this ClusterIP; only a VIP served by MetalLB
+            // or Calico gives the LoadBalancer its address.
+            service: spec.vip?.loadBalancer
+                ? { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: spec.vip.loadBalancer.annotations }
+                : { type: "ClusterIP" },
+            ...(spec.vip ? vipValues(spec.vip) : {}),
         },
         // Off by default (defaultBackend.enabled: false), but whoever turns it on gets pods that
         // schedule where the controller's do.
@@ -107,6 +136,22 @@ const haproxyIngress: IngressControllerChart = {
         { port: 10254, protocol: "TCP", what: "controller healthz and metrics" },
     ] : [],
 };
+
+function allTolerations(spec: ControllerSpec): Toleration[] {
+    return [...spec.tolerations, ...spec.vip?.tolerations ?? []];
+}
+
+/** The chart's pod template takes native sidecars through initContainers (rendered verbatim). */
+function vipValues(vip: VipAttachment): Values {
+    return {
+        ...(vip.sidecars ? { initContainers: vip.sidecars } : {}),
+        ...(vip.volumes ? { extraVolumes: vip.volumes } : {}),
+        // The chart's default surges a second pod first; with one address holder the new pod's
+        // claim would wait for the old one to release it.
+        ...(vip.oneAtATime ? { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
+        ...(vip.readinessProbe ? { readinessProbe: vip.readinessProbe } : {}),
+    };
+}
 
 export const INGRESS_CONTROLLER_CHARTS: Record<IngressControllerKind, IngressControllerChart> = {
     "haproxy-ingress": haproxyIngress,

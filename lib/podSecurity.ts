@@ -1,8 +1,9 @@
-// Pod Security admission for the namespace the program creates: the level is the most permissive
-// one any pod placed there needs, computed in one place from what each part of the program puts
-// there. A part adds its pods' needs; the namespace takes the maximum (podSecurityLevel).
-import { ServiceSettings, TacoConfig } from "../config";
+// Pod Security admission for the namespaces the program creates (its own, and metallb-system
+// with a VIP that installs MetalLB): the level is the most permissive one any pod placed there
+// needs, computed in one place from what each part of the program puts there. A part adds its pods' needs; the namespace takes the maximum (podSecurityLevel).
+import { ServiceSettings, TacoConfig, VipSettings } from "../config";
 import { ServiceName, SERVICE_NAMES } from "./charts";
+import { installsMetalLb } from "./vip";
 
 /** The Pod Security Standards levels, least to most permissive. */
 export const POD_SECURITY_LEVELS = ["restricted", "baseline", "privileged"] as const;
@@ -81,21 +82,57 @@ export function ingressControllerNeed(releaseName: string, hostNetwork: boolean)
         : { pods: `${releaseName} controller`, level: "baseline", why: "haproxy-ingress 0.15.4 sets no securityContext by default (restricted needs runAsNonRoot, seccomp, dropped capabilities)" };
 }
 
+/**
+ * The controller that faces clients (the namespace controller in `ingress` mode, the cluster
+ * controller in `hierarchical`): on host networking without a VIP and with an `interface` VIP,
+ * whose native sidecar adds NET_ADMIN and NET_RAW; behind its LoadBalancer Service with `l2` and
+ * `routed` (components/vip.ts), where it needs no more than any pod off the host.
+ */
+export function entryControllerNeeds(releaseName: string, vip: VipSettings): PodSecurityNeed[] {
+    if (vip.mode === "l2" || vip.mode === "routed") return [ingressControllerNeed(releaseName, false)];
+    return [
+        ingressControllerNeed(releaseName, true),
+        ...(vip.mode === "interface" ? [{
+            pods: `${releaseName} vip sidecar`, level: "privileged" as const,
+            why: "host network with capabilities NET_ADMIN and NET_RAW added (ip addr, arping; baseline admits neither)",
+        }] : []),
+    ];
+}
+
+/**
+ * What the MetalLB namespace (metallb-system) must admit when the program installs MetalLB: the
+ * speaker on host networking with NET_RAW (ARP and memberlist on the node), in BGP mode FRR-K8s
+ * with NET_ADMIN, NET_RAW and SYS_ADMIN as well (MetalLB 0.16.1 templates/speaker.yaml, frr-k8s
+ * templates). With Calico announcing the speaker is off and only the controller runs.
+ */
+export function metallbPodSecurity(vip: VipSettings): PodSecurityNeed[] {
+    if (!installsMetalLb(vip)) return [];
+    if (vip.mode === "routed" && vip.bgp.speaker === "calico") {
+        return [{ pods: "metallb controller (address allocation only)", level: "baseline", why: "the speaker is disabled (Calico announces); the controller sets no seccomp profile of its own through the program" }];
+    }
+    return [
+        { pods: "metallb speaker", level: "privileged", why: "hostNetwork: true with NET_RAW added (ARP replies, memberlist on the node's address)" },
+        ...(vip.mode === "routed" ? [{ pods: "frr-k8s", level: "privileged" as const, why: "hostNetwork: true, FRR with NET_ADMIN, NET_RAW and SYS_ADMIN (BGP and BFD sessions on the node)" }] : []),
+    ];
+}
+
 function lookup(values: Record<string, unknown>, dotted: string): unknown {
     return dotted.split(".").reduce<unknown>((node, key) =>
         node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined, values);
 }
 
 /**
- * Everything the program places in its own namespace: the five charts and, in `ingress` mode, the
- * namespace controller on host networking (in `hierarchical` mode it is a Deployment behind the
- * cluster controller, which runs in kube-system instead).
+ * Everything the program places in its own namespace: the five charts and the namespace
+ * controller: in `ingress` mode it faces clients (entryControllerNeeds: host networking, or
+ * behind the VIP's LoadBalancer Service); in `hierarchical` mode it is a Deployment behind the
+ * cluster controller, which runs in kube-system instead.
  */
 export function namespacePodSecurity(config: TacoConfig): PodSecurityNeed[] {
-    const { mode, ingress } = config.exposure;
+    const { mode, ingress, vip } = config.exposure;
     return [
         ...openstackChartNeeds(config.services),
-        ...(mode === "ingress" || mode === "hierarchical" ? [ingressControllerNeed(ingress.className, mode === "ingress")] : []),
+        ...(mode === "ingress" ? entryControllerNeeds(ingress.className, vip) : []),
+        ...(mode === "hierarchical" ? [ingressControllerNeed(ingress.className, false)] : []),
     ];
 }
 
@@ -106,5 +143,6 @@ export function namespacePodSecurity(config: TacoConfig): PodSecurityNeed[] {
  * `defaults.enforce`) above privileged must exempt it (`exemptions.namespaces`).
  */
 export function kubeSystemPodSecurity(config: TacoConfig): PodSecurityNeed[] {
-    return config.exposure.mode === "hierarchical" ? [ingressControllerNeed(config.exposure.ingress.clusterClassName, true)] : [];
+    const { mode, ingress, vip } = config.exposure;
+    return mode === "hierarchical" ? entryControllerNeeds(ingress.clusterClassName, vip) : [];
 }

@@ -7,10 +7,13 @@ import { awaitModel, AwaitModel, chartOf, RegisteredResource, timeoutOf } from "
 import { CHART_ROLLOUT, SERVICE_NAMES, ServiceName, TOLERATION_GAPS, tolerationsPath } from "./charts";
 import { formatSeconds } from "./failoverBound";
 import { INGRESS_CONTROLLER_CHARTS } from "./ingressControllers";
-import { kubeSystemPodSecurity, namespacePodSecurity, PodSecurityNeed, podSecurityLevel } from "./podSecurity";
+import { kubeSystemPodSecurity, metallbPodSecurity, namespacePodSecurity, PodSecurityNeed, podSecurityLevel } from "./podSecurity";
 import { Values } from "./values";
+import { metalLbHostPorts } from "./vip";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+/** MetalLB, rendered by Pulumi (components/metalLb.ts). */
+const CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 /** A Service's await once its pods are up: Endpoints, then 10 s to settle (await/service.go). */
 const SERVICE_SETTLE_SECONDS = 10;
 /** An ingress controller release: image pull, then readiness (initialDelaySeconds 10, period 10). */
@@ -118,7 +121,8 @@ function tolerationLines(releases: RegisteredResource[]): string[] {
     return releases.flatMap((release) => {
         const chart = chartOf(release);
         const paths = (SERVICE_NAMES as readonly string[]).includes(chart) ? [`${tolerationsPath(chart as ServiceName)}.tolerations`]
-            : chart === "haproxy-ingress" ? ["controller.tolerations", "defaultBackend.tolerations"] : [];
+            : chart === "haproxy-ingress" ? ["controller.tolerations", "defaultBackend.tolerations"]
+            : chart === "metallb" ? ["controller.tolerations", "speaker.tolerations", ...(at(values(release), "frrk8s.enabled") === true ? ["frr-k8s.frrk8s.tolerations"] : [])] : [];
         return paths.map((dotted) => {
             const set = at(values(release), dotted);
             return `- ${release.name}: \`${dotted}\` ${Array.isArray(set) ? `= ${JSON.stringify(set)}` : "not set (pods tolerate no taint)"}`;
@@ -127,15 +131,27 @@ function tolerationLines(releases: RegisteredResource[]): string[] {
 }
 
 function hostPortLines(releases: RegisteredResource[]): string[] {
+    const on = (release: RegisteredResource, selectorPath: string) => {
+        const selector = at(values(release), selectorPath) as Record<string, string> | undefined;
+        return selector && Object.keys(selector).length > 0
+            ? `every node labelled ${Object.entries(selector).map(([k, v]) => `\`${k}=${v}\``).join(", ")}` : "every schedulable node";
+    };
+    const list = (ports: { port: number; protocol: string; what: string }[]) => ports.map((port) => `${port.port}/${port.protocol} ${port.what}`).join(", ");
     return releases.flatMap((release) => {
+        if (chartOf(release) === "metallb") {
+            return metalLbHostPorts(values(release)).map((pods) => `- ${pods.pods} (${release.inputs.namespace}) on ${on(release, pods.nodeSelectorPath)}: ${list(pods.ports)}`);
+        }
         const chart = INGRESS_CONTROLLER_CHARTS[chartOf(release) as keyof typeof INGRESS_CONTROLLER_CHARTS];
         const ports = chart?.hostPorts(values(release)) ?? [];
-        if (ports.length === 0) return [];
-        const selector = at(values(release), "controller.nodeSelector") as Record<string, string> | undefined;
-        const nodes = selector && Object.keys(selector).length > 0
-            ? `every node labelled ${Object.entries(selector).map(([k, v]) => `\`${k}=${v}\``).join(", ")}` : "every schedulable node";
-        return [`- ${release.name} (${release.inputs.namespace}, host network) on ${nodes}: `
-            + ports.map((port) => `${port.port}/${port.protocol} ${port.what}`).join(", ")];
+        if (ports.length === 0) {
+            // Off host networking behind a VIP: the LoadBalancer Service binds nothing of its own.
+            const service = at(values(release), "controller.service") as { type?: string; externalTrafficPolicy?: string } | undefined;
+            return chart && service?.type === "LoadBalancer"
+                ? [`- ${release.name} (${release.inputs.namespace}): no host port (off host networking); its LoadBalancer Service takes node ports from the cluster's dynamic range`
+                    + `${service.externalTrafficPolicy === "Local" ? " and a healthCheckNodePort (externalTrafficPolicy Local)" : ""}, opened by kube-proxy on every node`]
+                : [];
+        }
+        return [`- ${release.name} (${release.inputs.namespace}, host network) on ${on(release, "controller.nodeSelector")}: ${list(ports)}`];
     });
 }
 
@@ -157,6 +173,8 @@ function needLines(needs: PodSecurityNeed[]): string[] {
 export function renderRollout(stack: string, resources: RegisteredResource[], config: TacoConfig): string {
     const rollout = planRollout(resources);
     const releases = resources.filter((resource) => resource.type === RELEASE && !resource.read);
+    /** What installs a chart: the Releases and MetalLB's helm.v4.Chart. */
+    const charts = resources.filter((resource) => (resource.type === RELEASE || resource.type === CHART_V4) && !resource.read);
     const lines: string[] = [`# The first \`pulumi up\` of stack ${stack}`, ""];
 
     lines.push("## Read during preview", "",
@@ -210,19 +228,23 @@ export function renderRollout(stack: string, resources: RegisteredResource[], co
 
     lines.push("## What the cluster must provide", "");
     lines.push("Helm repositories reachable from where `pulumi up` runs:", "");
-    for (const repo of [...new Set(releases.map((release) => (release.inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? `local chart ${String(release.inputs.chart)}`))]) {
+    for (const repo of [...new Set(charts.map((release) => (release.inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? `local chart ${String(release.inputs.chart)}`))]) {
         lines.push(`- ${repo}`);
     }
     const external = [...new Set(rollout.steps.flatMap((step) => step.model.waits.flatMap((wait) => wait.external)))];
     if (external.length > 0) lines.push("", "Produced outside the program (must already run):", "", ...external.map((what) => `- ${what}`));
 
-    lines.push("", "Taints: tolerations each release's pods get (`taco:nodes.tolerations`):", "", ...tolerationLines(releases));
+    lines.push("", "Taints: tolerations each release's pods get (`taco:nodes.tolerations`):", "", ...tolerationLines(charts));
     for (const [chart, gaps] of Object.entries(TOLERATION_GAPS)) {
         for (const gap of gaps ?? []) lines.push(`- ${chart}: ${gap.template} reads no tolerations; with ${gap.when} its pod needs an untainted node with the chart's job label`);
     }
 
     const namespace = namespacePodSecurity(config);
     lines.push("", `Pod Security: namespace ${config.namespace} is labelled \`${podSecurityLevel(namespace)}\` (enforce, warn, audit), the most any of its pods needs:`, "", ...needLines(namespace));
+    const metallb = metallbPodSecurity(config.exposure.vip);
+    if (metallb.length > 0) {
+        lines.push("", `Pod Security: namespace metallb-system is labelled \`${podSecurityLevel(metallb)}\` (enforce, warn, audit):`, "", ...needLines(metallb));
+    }
     const kubeSystem = kubeSystemPodSecurity(config);
     if (kubeSystem.length > 0) {
         lines.push("", `Pod Security: kube-system must admit \`${podSecurityLevel(kubeSystem)}\`; the program does not label a namespace it does not own. `
@@ -230,7 +252,7 @@ export function renderRollout(stack: string, resources: RegisteredResource[], co
             + "must list it in `exemptions.namespaces`:", "", ...needLines(kubeSystem));
     }
 
-    const hostPorts = [...hostPortLines(releases), ...nodePortLines(resources)];
+    const hostPorts = [...hostPortLines(charts), ...nodePortLines(resources)];
     lines.push("", "Host ports bound on the nodes (a clash with an installer's own ingress, e.g. ingress-nginx on 80/443/10254, fails the pods' scheduling or start):", "",
         ...(hostPorts.length > 0 ? hostPorts : ["- none"]));
 

@@ -69,7 +69,9 @@ export function renderTopology(input: TopologyInput): string {
     const edge = (from: string, to: string, label?: string) => lines.push(label ? `    ${from} -- "${label}" --> ${to}` : `    ${from} --> ${to}`);
 
     const mode: string = outputs.exposureMode ?? "clusterip";
-    const vip = outputs.vip as VipOutput | undefined;
+    // The program outputs `{ mode: "none" }` when no VIP is configured.
+    const configuredVip = outputs.vip as VipOutput | undefined;
+    const vip = configuredVip?.mode === "none" ? undefined : configuredVip;
     const nodeNames: string[] = (outputs.apiNodes ?? []).map((n: { node: string }) => n.node);
     const vipNodes = (vip?.nodes ?? []).map((n) => (typeof n === "string" ? n : n.node));
     const entryNodes = vipNodes.length > 0 ? vipNodes : nodeNames.length > 0 ? nodeNames : ["any control-plane node"];

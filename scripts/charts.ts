@@ -5,7 +5,7 @@
 // versions and repository; --repository replaces the openstack-helm repository; --mirror fetches
 // every chart from one repository (a site's Helm mirror); --unpack also unpacks them.
 import * as path from "path";
-import { ConfigError, parseConfig } from "../config";
+import { ConfigError, parseConfig, VipSettings } from "../config";
 import { bundledCharts, BundledChart } from "../lib/chartBundle";
 import { SERVICE_NAMES } from "../lib/charts";
 import { ChartPullError, pullCharts } from "../lib/chartPull";
@@ -40,6 +40,7 @@ class UsageError extends Error {}
 function chartsFor(options: Options): BundledChart[] {
     let repository = options.repository;
     let versions: Partial<Record<string, string>> = {};
+    let vip: VipSettings | undefined;
     if (options.stack) {
         const config = parseConfig(readStackConfig(options.stack), PROJECT_DIR);
         if (config.charts.kind === "local" && !repository) {
@@ -47,8 +48,9 @@ function chartsFor(options: Options): BundledChart[] {
         }
         repository ??= config.charts.kind === "repository" ? config.charts.url : undefined;
         versions = Object.fromEntries(SERVICE_NAMES.map((name) => [name, config.services[name].version]));
+        vip = config.exposure.vip;
     }
-    return bundledCharts(repository).map((chart) => ({
+    return bundledCharts(repository, vip).map((chart) => ({
         ...chart,
         version: versions[chart.chart] ?? chart.version,
         repository: (options.mirror ?? chart.repository).replace(/\/+$/, ""),

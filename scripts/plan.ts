@@ -12,6 +12,7 @@ import { ConfigError, parseConfig } from "../config";
 import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
+import { renderRouterFrr } from "../lib/routerFrr";
 import { renderTopology } from "../lib/topology";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfig";
@@ -41,8 +42,10 @@ async function main(stack: string, program?: string, nodeAddresses?: Record<stri
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const written: string[] = [];
-    for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
-        const { name, namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
+    // Helm releases, and charts Pulumi renders itself (MetalLB), the same way.
+    for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart")) {
+        const { namespace, chart, version, repositoryOpts } = release.inputs as Record<string, string> & { repositoryOpts?: { repo: string } };
+        const name = (release.inputs.name as string | undefined) ?? release.name;
         const file = path.join(dir, `${name}.values.yaml`);
         const from = repositoryOpts ? ["--repo", repositoryOpts.repo, "--version", version] : [];
         const header = commentLine(["helm", "template", name, chart, ...from, "-n", namespace, "-f", path.basename(file)]);
@@ -66,6 +69,15 @@ async function main(stack: string, program?: string, nodeAddresses?: Record<stri
     for (const [name, text] of Object.entries(pictures)) {
         fs.writeFileSync(path.join(dir, name), text);
         written.push(path.join(dir, name));
+    }
+    const { vip } = config.exposure;
+    if (vip.mode === "routed") {
+        // One file per upstream router; the first is router-frr.conf, which the failover lab runs.
+        vip.bgp.peers.forEach((router, i) => {
+            const file = path.join(dir, i === 0 ? "router-frr.conf" : `router-frr.${router.address}.conf`);
+            fs.writeFileSync(file, renderRouterFrr(vip, router));
+            written.push(file);
+        });
     }
     console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }

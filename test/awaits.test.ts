@@ -19,7 +19,24 @@ const CONFIGS: Record<string, StackValues> = {
         "taco:exposure": { mode: "ingress", ingress: { publicDomain: "cloud.example.com", tls: { clusterIssuer: "letsencrypt" } } },
     },
     "hierarchical, no nodes": { "taco:exposure": { mode: "hierarchical" } },
+    ...vipConfigs(),
 };
+
+/** Every VIP mode (and BGP speaker) under each ingress mode that takes a VIP, on tainted nodes. */
+function vipConfigs(): Record<string, StackValues> {
+    const address = "10.10.10.254";
+    const bgp = (speaker: string) => ({ speaker, myASN: 64512, peers: [{ address: "10.10.10.1", asn: 64513 }], holdTime: 9 });
+    const vips: Record<string, object> = {
+        interface: { mode: "interface", address, interface: "eth0" },
+        l2: { mode: "l2", address },
+        "routed metallb": { mode: "routed", address, bgp: { ...bgp("metallb"), bfd: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 } } },
+        "routed calico": { mode: "routed", address, bgp: bgp("calico") },
+    };
+    return Object.fromEntries(["ingress", "hierarchical"].flatMap((mode) => Object.entries(vips).map(([name, vip]) => [`${mode}, vip ${name}`, {
+        "taco:nodes": { controlPlane: LAB_NODES, tolerations: TAINT },
+        "taco:exposure": { mode, ingress: {}, vip },
+    }])));
+}
 const STACKS = ["dev", "staging", "prod"];
 const runs = new Map<string, Promise<Run>>();
 const scenario = (name: string) => {
@@ -183,6 +200,47 @@ describe("awaits: every wait's producer is among the waiter's dependencies", () 
             const problems = checkAwaits(edited(r, RELEASE, "rabbitmq", (release) => ({ ...release, dependencies: [...release.dependencies, keystone] })));
             assert.strictEqual(problems.length, 1, problems.join("\n"));
             assert.match(problems[0], /polls .*rabbitmq from a hook/);
+        });
+    });
+
+    describe("the VIP's MetalLB (helm.v4.Chart) → its custom resources → the entry controller's release", () => {
+        const CHART_V4 = "kubernetes:helm.sh/v4:Chart";
+        const POOL = "kubernetes:metallb.io/v1beta1:IPAddressPool";
+
+        it("models the rendered chart as waiting on the node labels its speakers select, and the CRs on the chart", async () => {
+            const r = await scenario("ingress, vip l2");
+            const model = awaitModel(r.resources);
+            const chart = model.find((entry) => entry.resource.type === CHART_V4)!;
+            assert.ok(chart, "the MetalLB chart is not in the model");
+            const patches = r.all("kubernetes:core/v1:NodePatch").filter((patch) => JSON.stringify(patch.inputs).includes("taco-exposure/api-node")).map((patch) => patch.urn);
+            assert.deepStrictEqual([...chart.waits[0].producers].sort(), patches.sort());
+            const pool = model.find((entry) => entry.resource.type === POOL)!;
+            assert.deepStrictEqual(pool.waits.map((wait) => [wait.kind, wait.producers]), [["admission-webhook", [chart.resource.urn]]]);
+            const controller = model.find((entry) => entry.resource.type === RELEASE && entry.resource.name === "ingress-openstack")!;
+            const address = controller.waits.find((wait) => wait.kind === "load-balancer-address")!;
+            assert.ok(address.producers.includes(chart.resource.urn) && address.producers.includes(r.get(POOL, "taco-vip-ipaddresspool").urn));
+        });
+
+        it("Calico's custom resources need Calico in the cluster, not a release of the program", async () => {
+            const model = awaitModel((await scenario("hierarchical, vip routed calico")).resources);
+            const peer = model.find((entry) => entry.resource.type === "kubernetes:crd.projectcalico.org/v1:BGPPeer")!;
+            assert.deepStrictEqual(peer.waits[0].producers, []);
+            assert.match(peer.waits[0].external.join(), /Calico as the cluster's network plugin/);
+        });
+
+        it("fails when the pool does not wait for the MetalLB chart", async () => {
+            const r = await scenario("ingress, vip routed metallb");
+            const chart = r.get(CHART_V4, "metallb").urn;
+            const problems = checkAwaits(edited(r, POOL, "taco-vip-ipaddresspool", (pool) => ({ ...pool, dependencies: pool.dependencies.filter((urn) => urn !== chart) })));
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /IPAddressPool taco-vip-ipaddresspool waits for the metallb.io CRDs .* produced by kubernetes:helm.sh\/v4:Chart metallb/);
+        });
+
+        it("fails when the entry controller's release does not wait for the pool", async () => {
+            const r = await scenario("hierarchical, vip l2");
+            const pool = r.get(POOL, "taco-vip-ipaddresspool").urn;
+            const problems = checkAwaits(edited(r, RELEASE, "ingress-cluster", (release) => ({ ...release, dependencies: release.dependencies.filter((urn) => urn !== pool) })));
+            assert.ok(problems.some((problem) => /Release ingress-cluster waits for the address .*IPAddressPool taco-vip-ipaddresspool/.test(problem)), problems.join("\n"));
         });
     });
 

@@ -45,17 +45,20 @@ describe("pictures: topology diagrams", () => {
         for (const id of ["lb", "nodes", "svc_keystone_nodeport", "pods_keystone", "pods_horizon"]) assert.ok(path.has(id), id);
     });
 
-    it("staging (ingress): the namespace controller on the nodes' 80/443 routes hosts to the charts' Services, TLS marked", async () => {
+    it("staging (ingress, l2 VIP): client → VIP → the controller's LoadBalancer Service → controller → the charts' Services, TLS marked", async () => {
         const diagram = renderTopology(input(await runStackFile("staging")));
-        assert.ok(edges(diagram).some(([from, to, label]) => from === "nodes" && to === "ctrl_ingress_openstack" && label === ":80 :443"));
+        const chain = edges(diagram).map(([from, to]) => `${from}>${to}`);
+        for (const hop of ["client>vip", "vip>svc_ingress_openstack", "svc_ingress_openstack>ctrl_ingress_openstack"]) assert.ok(chain.includes(hop), `${hop} missing:\n${diagram}`);
+        assert.match(diagram, /vip\(\["VIP 10\.10\.10\.254 \(l2\)<br\/>failover ≤ [\d.]+ s"\]\)/);
+        assert.ok(!diagram.includes("subgraph nodes"), "off host networking nothing listens on the nodes' own ports");
         assert.ok(edges(diagram).some(([from, to, label]) => from === "ctrl_ingress_openstack" && to === "svc_keystone_api" && label.includes("keystone.staging.cloud.example.com (TLS)")));
         assert.ok(reachable(diagram, "client").has("pods_horizon"));
     });
 
-    it("prod (hierarchical): cluster controller → the namespace controller's Service → namespace controller → Services", async () => {
+    it("prod (hierarchical, routed VIP): VIP → cluster controller → the namespace controller's Service → namespace controller → Services", async () => {
         const diagram = renderTopology(input(await runStackFile("prod")));
         const chain = edges(diagram).map(([from, to]) => `${from}>${to}`);
-        for (const hop of ["nodes>ctrl_ingress_cluster", "ctrl_ingress_cluster>svc_ingress_openstack", "svc_ingress_openstack>ctrl_ingress_openstack",
+        for (const hop of ["client>vip", "vip>svc_ingress_cluster", "svc_ingress_cluster>ctrl_ingress_cluster", "ctrl_ingress_cluster>svc_ingress_openstack", "svc_ingress_openstack>ctrl_ingress_openstack",
             "ctrl_ingress_openstack>svc_keystone_api", "svc_keystone_api>pods_keystone"]) assert.ok(chain.includes(hop), `${hop} missing:\n${diagram}`);
         assert.ok(!chain.includes("nodes>ctrl_ingress_openstack"), "the nested controller is drawn as reachable from the nodes");
         assert.match(diagram, /\*\.cloud\.example\.com \(TLS\)/);
@@ -68,8 +71,11 @@ describe("pictures: topology diagrams", () => {
         assert.ok(reachable(diagram, "client").has("pods_keystone"));
     });
 
-    it("puts a VIP in front of its nodes when the stack outputs one", async () => {
-        const r = await runStackFile("staging");
+    it("puts a VIP in front of its nodes when the controller is on host networking (interface)", async () => {
+        const r = await run({
+            "taco:nodes": { controlPlane: LAB_NODES },
+            "taco:exposure": { mode: "ingress", ingress: {}, vip: { mode: "interface", address: "192.0.2.10", interface: "eth0" } },
+        });
         const outputs = { ...r.plainOutputs(), vip: { address: "192.0.2.10", mode: "l2", nodes: ["ctrl-1", "ctrl-2"], failoverBound: { seconds: 12.5, terms: [], derivation: "" } } };
         const diagram = renderTopology({ resources: r.resources, outputs });
         assert.match(diagram, /vip\(\["VIP 192\.0\.2\.10 \(l2\)<br\/>failover ≤ 12\.5 s"\]\)/);
@@ -103,7 +109,7 @@ describe("pictures: endpoints table", () => {
         assert.strictEqual(rows.length, urls.length);
         const keystone = rows.find((row) => row.includes("`https://keystone.staging.cloud.example.com/v3`"));
         assert.ok(keystone, table);
-        assert.match(keystone, /\| yes \| `curl -I -k --connect-to keystone\.staging\.cloud\.example\.com:443:ctrl-1:443 https:\/\/keystone\.staging\.cloud\.example\.com\/v3` \|$/);
+        assert.match(keystone, /\| yes \| `curl -I -k --resolve keystone\.staging\.cloud\.example\.com:443:10\.10\.10\.254 https:\/\/keystone\.staging\.cloud\.example\.com\/v3` \|$/);
         assert.ok(rows.filter((row) => row.includes("(Host: ")).every((row) => row.includes("| no |")));
         for (const row of rows) assert.ok((outputs.checks as string[]).some((check) => row.includes(`\`${check}\``)), `check not from the program: ${row}`);
     });

@@ -303,6 +303,18 @@ describe("policy rules over what the program registers", () => {
         });
     }
 
+    // The example stacks cover l2 (staging) and routed MetalLB (prod); these the other VIP shapes.
+    for (const [name, vip] of Object.entries({
+        "ingress, interface VIP": { mode: "interface", address: "10.10.10.254", interface: "eth0" },
+        "hierarchical, routed VIP announced by Calico": { mode: "routed", address: "10.10.10.254", bgp: { speaker: "calico", myASN: 64512, peers: [{ address: "10.10.10.1", asn: 64513 }], holdTime: 9 } },
+    })) {
+        it(`passes every rule for ${name}`, async () => {
+            const mode = name.startsWith("ingress") ? "ingress" : "hierarchical";
+            const resources = asEngineSees(await run({ "taco:nodes": { controlPlane: ["ctrl-1", "ctrl-2", "ctrl-3"] }, "taco:exposure": { mode, ingress: {}, vip } }));
+            assert.deepStrictEqual(await allViolations(resources), []);
+        });
+    }
+
     it("fails nodeport with externalTrafficPolicy Cluster unless the stack opts out", async () => {
         const resources = asEngineSees(await run({
             "taco:exposure": { mode: "nodeport", nodePort: { externalTrafficPolicy: "Cluster", publicEndpoint: { host: "lb.example.com" } } },
