@@ -2,7 +2,6 @@
 // carries into an air-gapped site, in the one folder `taco:charts.repository` then points at.
 import * as fs from "fs";
 import * as path from "path";
-import * as tar from "tar";
 import * as YAML from "yaml";
 import { DEFAULT_CHART_REPOSITORY, HELM_TOOLKIT_VERSION, PINNED_CHART_VERSIONS, SERVICE_NAMES } from "./charts";
 import type { VipSettings } from "../config";
@@ -49,17 +48,4 @@ export function localChartPath(directory: string, chart: string, version: string
     if (fs.existsSync(chartYaml) && YAML.parse(fs.readFileSync(chartYaml, "utf8"))?.version === version) return unpacked;
     const archive = path.join(directory, archiveName(chart, version));
     return fs.existsSync(archive) ? archive : undefined;
-}
-
-/** One file of a chart archive (.tgz), or undefined. */
-export function readArchivedFile(archive: string, inside: string): string | undefined {
-    const chunks: Buffer[] = [];
-    tar.t({
-        file: archive, sync: true,
-        onReadEntry: (entry) => {
-            if (entry.path === inside) entry.on("data", (chunk: Buffer) => chunks.push(chunk));
-            else entry.resume();
-        },
-    });
-    return chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
 }

@@ -6,7 +6,7 @@ import * as https from "https";
 import * as path from "path";
 import * as tar from "tar";
 import * as YAML from "yaml";
-import { archiveName, BundledChart, readArchivedFile } from "./chartBundle";
+import { archiveName, BundledChart } from "./chartBundle";
 
 export interface PulledChart extends BundledChart {
     file: string;
@@ -122,4 +122,17 @@ function download(url: string, redirects = 0): Promise<Buffer> {
         }).on("error", (error) => reject(new ChartPullError(`${url}: ${error.message}`)))
             .on("timeout", function (this: { destroy(error: Error): void }) { this.destroy(new Error("timed out")); });
     });
+}
+
+/** One file of a chart archive (.tgz), or undefined. */
+export function readArchivedFile(archive: string, inside: string): string | undefined {
+    const chunks: Buffer[] = [];
+    tar.t({
+        file: archive, sync: true,
+        onReadEntry: (entry) => {
+            if (entry.path === inside) entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+            else entry.resume();
+        },
+    });
+    return chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
 }

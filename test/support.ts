@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { archiveName, bundledCharts, readArchivedFile } from "../lib/chartBundle";
+import { archiveName, bundledCharts } from "../lib/chartBundle";
+import { readArchivedFile } from "../lib/chartPull";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
 import { nodeReadState, readStack } from "../tools/stackConfig";
 
