@@ -1,6 +1,7 @@
 // The failover labs (root; real daemons in network namespaces):
-//   npm run lab -- <stack> [--repeat N] [--vip-fixture interface|l2|routed]
-// nodeport stacks run the HAProxy lab; stacks with a VIP run the VIP lab for its mode. Exits
+//   npm run lab -- <stack> [--repeat N] [--vip interface|l2|routed]
+// nodeport stacks run the HAProxy lab; stacks with a VIP run the VIP lab for its mode, or for the
+// mode --vip switches the stack's VIP to (the program run with that config: its bounds, its CRs). Exits
 // non-zero when traffic does not resume or a measured figure exceeds the program's declared bound.
 import { haproxyLab } from "./haproxy";
 import { exposureMode, haproxySpec, programView, vipSpec, VipMode } from "./spec";
@@ -16,17 +17,17 @@ async function main(): Promise<boolean> {
         return value;
     };
     const repeat = Number(option("--repeat") ?? 3);
-    const fixture = option("--vip-fixture") as VipMode | undefined;
+    const vipMode = option("--vip") as VipMode | undefined;
     const [stack, ...rest] = args;
-    if (!stack || rest.length > 0 || !Number.isInteger(repeat) || repeat < 1 || (fixture && !["interface", "l2", "routed"].includes(fixture))) {
-        console.error("usage: npm run lab -- <stack> [--repeat N] [--vip-fixture interface|l2|routed]   (as root)");
+    if (!stack || rest.length > 0 || !Number.isInteger(repeat) || repeat < 1 || (vipMode && !["interface", "l2", "routed"].includes(vipMode))) {
+        console.error("usage: npm run lab -- <stack> [--repeat N] [--vip interface|l2|routed]   (as root)");
         process.exit(2);
     }
     const started = Date.now();
-    const run = await programView(stack);
-    const ok = exposureMode(run) === "nodeport" && !fixture
-        ? await haproxyLab(stack, haproxySpec(stack, run), { repeat })
-        : await vipLab(vipSpec(stack, run, fixture), { repeat });
+    const view = await programView(stack, { vipMode });
+    const ok = exposureMode(view) === "nodeport" && !vipMode
+        ? await haproxyLab(stack, haproxySpec(view), { repeat })
+        : await vipLab(vipSpec(view), { repeat });
     console.log(`\n${ok ? "PASS" : "FAIL"} (${Math.round((Date.now() - started) / 1000)} s; ${process.platform} ${require("os").release()}, ${require("os").cpus().length} CPUs shared with other work: figures are noisy)`);
     return ok;
 }

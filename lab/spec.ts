@@ -9,7 +9,7 @@ import type { LoadBalancerBackend } from "../components/nodePortExposure";
 import { parseConfig, PublicEndpoint } from "../config";
 import type { FailoverBound } from "../lib/failoverBound";
 import { PROJECT_DIR, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
-import { nodeReadState, readStack } from "../tools/stackConfig";
+import { nodeReadState, readStack, StackConfig } from "../tools/stackConfig";
 
 export type VipMode = "interface" | "l2" | "routed";
 
@@ -30,7 +30,9 @@ export interface VipSpec {
     };
     /** Routed: plan/<stack>/router-frr.conf. */
     routerConf?: string;
-    /** Where this came from: the program, or a fixture while the VIP modes are not merged. */
+    /** Interface: the interface the program gives its claim and release scripts (VIP_INTERFACE). */
+    interface?: string;
+    /** Where this came from: the stack, and the mode switch when `--vip` made one. */
     source: string;
 }
 
@@ -41,23 +43,68 @@ export interface HaproxySpec {
 }
 
 const plain = (value: unknown) => revealOrMask(value, () => "[secret]");
-const FIXTURES = path.join(__dirname, "fixture");
-/** The mode each stack file is meant to use, for the fixture while the program registers no VIP. */
-const FIXTURE_MODE: Record<string, VipMode> = { prod: "routed", staging: "l2" };
+/** The name the VIP lab gives each node namespace's interface: `vip.interface` must name it in `interface` mode. */
+export const LAB_NODE_INTERFACE = "eth0";
 
-/** Runs the program for `stack`; `nodeIPs` stands for the InternalIPs a real cluster reports. */
-export async function programView(stack: string, nodeIPs?: Record<string, string>): Promise<StackRun> {
-    return runStack({ stack, ...readStack(stack), readState: nodeIPs ? nodeReadState(nodeIPs) : undefined });
+/** The program run for a stack: its config (as Pulumi hands it over) and what it registered. */
+export interface ProgramView {
+    stack: string;
+    config: StackConfig;
+    run: StackRun;
+    /** What `--vip <mode>` changed in `taco:exposure.vip`, when it changed anything. */
+    vipSwitch?: string;
 }
 
-export function exposureMode(run: StackRun): string {
-    return String(plain(run.outputs.exposureMode));
+export interface ViewOptions {
+    /** The InternalIPs a real cluster would report (node name → address). */
+    nodeIPs?: Record<string, string>;
+    /** Run the program with `taco:exposure.vip` switched to this mode (the stack's address kept). */
+    vipMode?: VipMode;
 }
 
-export function haproxySpec(stack: string, run: StackRun): HaproxySpec {
+/** Runs the program for `stack` with the stack's config, or with its VIP switched to `vipMode`. */
+export async function programView(stack: string, options: ViewOptions = {}): Promise<ProgramView> {
+    const stackConfig = readStack(stack);
+    const switched = options.vipMode ? switchVip(stack, stackConfig, options.vipMode) : undefined;
+    const config = switched?.config ?? stackConfig;
+    const run = await runStack({ stack, ...config, readState: options.nodeIPs ? nodeReadState(options.nodeIPs) : undefined });
+    return { stack, config, run, vipSwitch: switched?.change };
+}
+
+/**
+ * The stack's config with `taco:exposure.vip` in `mode`: the stack's address and the settings the
+ * new mode takes (`tolerationSeconds`, `metallb`, `interface` in `l2`) kept; in `interface` the
+ * lab's node interface. `routed` needs BGP settings only a routed stack has: the lab refuses to
+ * invent them, so every bound it checks stays one the stack's own config gives.
+ */
+export function switchVip(stack: string, stackConfig: StackConfig, mode: VipMode): { config: StackConfig; change: string } | undefined {
+    const exposureKey = "taco:exposure";
+    const exposure = stackConfig.config[exposureKey] === undefined ? {} : JSON.parse(stackConfig.config[exposureKey]) as Record<string, any>;
+    const vip = (exposure.vip ?? { mode: "none" }) as Record<string, any>;
+    if (vip.mode === mode && (mode !== "interface" || vip.interface === LAB_NODE_INTERFACE)) return undefined;
+    if (!vip.address) throw new Error(`stack ${stack} declares no VIP address (taco:exposure.vip.mode is ${vip.mode}): --vip ${mode} keeps the stack's address, so it needs one`);
+    if (mode === "routed") {
+        throw new Error(`stack ${stack} has no BGP settings (taco:exposure.vip.mode is ${vip.mode}): --vip routed does not invent them;`
+            + " run the lab on a routed stack (npm run lab -- prod)");
+    }
+    const kept = (keys: string[]) => Object.fromEntries(keys.filter((key) => vip[key] !== undefined).map((key) => [key, vip[key]]));
+    const switched = mode === "interface"
+        ? { mode, address: vip.address, ...kept(["tolerationSeconds"]), interface: LAB_NODE_INTERFACE }
+        : { mode, address: vip.address, ...kept(["interface", "tolerationSeconds", "metallb"]) };
+    return {
+        config: { ...stackConfig, config: { ...stackConfig.config, [exposureKey]: JSON.stringify({ ...exposure, vip: switched }) } },
+        change: `taco:exposure.vip.mode ${vip.mode} → ${mode}${mode === "interface" ? `, interface ${LAB_NODE_INTERFACE}` : ""}, by --vip`,
+    };
+}
+
+export function exposureMode(view: ProgramView): string {
+    return String(plain(view.run.outputs.exposureMode));
+}
+
+export function haproxySpec(view: ProgramView): HaproxySpec {
+    const { stack, run, config: { config, secretKeys } } = view;
     const outputs = plain(run.outputs) as { loadBalancerBackends: LoadBalancerBackend[]; failoverBound: FailoverBound | null };
     if (!outputs.failoverBound) throw new Error(`stack ${stack}: no failoverBound output in nodeport mode`);
-    const { config, secretKeys } = readStack(stack);
     const { publicEndpoint } = parseConfig(config, PROJECT_DIR, { secretKeys, stack }).exposure.nodePort ?? {};
     return { backends: outputs.loadBalancerBackends, failoverBound: outputs.failoverBound, publicEndpoint };
 }
@@ -68,29 +115,28 @@ export function backendNodes(spec: HaproxySpec): NodeAddress[] {
 }
 
 /**
- * The VIP as the program declares it. While the program registers no `vip` output (the VIP modes
- * live in another branch until merged), a fixture that follows the agreed contract stands in:
- * `fixtureMode` picks it, by default the mode the stack is meant to use.
+ * The VIP as the program declares it: its `vip` output, the address checked against the registered
+ * IPAddressPool; in `interface` mode the interface its scripts are given; in `routed` mode the
+ * BGPPeer and BFDProfile it gives MetalLB and the router file the plan writes.
  */
-export function vipSpec(stack: string, run: StackRun, fixtureMode?: VipMode): VipSpec {
-    const vip = plain(run.outputs.vip) as Omit<VipSpec, "source"> | undefined;
-    if (vip && vip.mode && (vip.mode as string) !== "none" && !fixtureMode) {
-        const pools = (plain(run.resources) as Cr[]).filter((r) => r.type === "kubernetes:metallb.io/v1beta1:IPAddressPool");
-        if (pools.length > 0 && !pools.some((pool) => (pool.inputs.spec?.addresses ?? []).includes(`${vip.address}/32`))) {
-            throw new Error(`the vip output's address ${vip.address} is in no registered IPAddressPool as ${vip.address}/32`);
-        }
-        const routerConf = vip.mode === "routed" ? readRouterConf(stack) : undefined;
-        return { ...vip, speaker: vip.mode === "routed" ? speakerOf(run) : undefined, routerConf, source: `the program (stack ${stack})` };
+export function vipSpec(view: ProgramView): VipSpec {
+    const { stack, run } = view;
+    const vip = plain(run.outputs.vip) as Omit<VipSpec, "source" | "interface"> | undefined;
+    if (!vip || !vip.mode || (vip.mode as string) === "none") {
+        throw new Error(`stack ${stack} declares no VIP (taco:exposure.vip.mode none): nothing for the VIP lab; --vip interface|l2 switches a stack that has a VIP address`);
     }
-    const mode = fixtureMode ?? FIXTURE_MODE[stack];
-    if (!mode) throw new Error(`stack ${stack} declares no vip (mode none?): nothing for the VIP lab; pass --vip-fixture interface|l2|routed`);
-    const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${mode}.json`), "utf8")) as StackRun;
-    const fixed = plain(fixture.outputs.vip) as Omit<VipSpec, "source">;
+    const pools = (plain(run.resources) as Cr[]).filter((r) => r.type === "kubernetes:metallb.io/v1beta1:IPAddressPool");
+    if (pools.length > 0 && !pools.some((pool) => (pool.inputs.spec?.addresses ?? []).includes(`${vip.address}/32`))) {
+        throw new Error(`the vip output's address ${vip.address} is in no registered IPAddressPool as ${vip.address}/32`);
+    }
+    const switched = view.vipSwitch ? `, ${view.vipSwitch}` : "";
     return {
-        ...fixed,
-        speaker: mode === "routed" ? speakerOf(fixture) : undefined,
-        routerConf: mode === "routed" ? fs.readFileSync(path.join(FIXTURES, "routed-router-frr.conf"), "utf8") : undefined,
-        source: `FIXTURE lab/fixture/${mode}.json (the program registers no VIP for stack ${stack} yet)`,
+        ...vip,
+        interface: vip.mode === "interface" ? scriptInterface(run) : undefined,
+        speaker: vip.mode === "routed" ? speakerOf(run) : undefined,
+        // The plan reads the stack file, so a routed VIP is always the stack's own (switchVip).
+        routerConf: vip.mode === "routed" ? readRouterConf(stack) : undefined,
+        source: `the program (stack ${stack}${switched})`,
     };
 }
 
@@ -102,6 +148,22 @@ function readRouterConf(stack: string): string {
     const file = path.join(PROJECT_DIR, "plan", stack, "router-frr.conf");
     if (!fs.existsSync(file)) throw new Error(`the plan of stack ${stack} wrote no ${path.relative(PROJECT_DIR, file)}`);
     return fs.readFileSync(file, "utf8");
+}
+
+/** The interface the program's VIP sidecar is given (its `VIP_INTERFACE`), wherever the pod spec is registered. */
+function scriptInterface(run: StackRun): string {
+    const found = new Set<string>();
+    const visit = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(visit);
+        else if (value !== null && typeof value === "object") {
+            const entry = value as Record<string, unknown>;
+            if (entry.name === "VIP_INTERFACE" && typeof entry.value === "string") found.add(entry.value);
+            Object.values(entry).forEach(visit);
+        }
+    };
+    visit(plain(run.resources));
+    if (found.size !== 1) throw new Error(`interface mode: expected one VIP_INTERFACE in the registered pod specs, found ${[...found].join(", ") || "none"}`);
+    return [...found][0];
 }
 
 type Cr = { type: string; inputs: { metadata?: { name?: string }; spec?: Record<string, any> } };

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Frr, speakerConf } from "./frr";
 import { Lab, median, now, printTable, sleep } from "./netns";
-import type { VipSpec } from "./spec";
+import { LAB_NODE_INTERFACE, VipSpec } from "./spec";
 
 /** A new connection every 10 ms, each failed when unanswered after 500 ms; 24 long-lived flows. */
 const PROBE = { intervalMs: 10, timeoutMs: 500, flows: 24 };
@@ -65,7 +65,7 @@ export async function vipLab(spec: VipSpec, options: VipLabOptions): Promise<boo
     lab.sh("r", "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1");
     nodeNs.forEach((ns, i) => {
         lab.addNamespace(ns);
-        lab.plug("sw", `p-${ns}`, ns, "eth0", `${net.nodes[i]}/${net.prefix}`);
+        lab.plug("sw", `p-${ns}`, ns, LAB_NODE_INTERFACE, `${net.nodes[i]}/${net.prefix}`);
         lab.sh(ns, `ip route add default via ${net.router}`);
         // A /32 held on lo must not be answered for on eth0 (routed mode).
         lab.sh(ns, "sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2");
@@ -155,17 +155,21 @@ async function routed(lab: Lab, spec: VipSpec, net: Net, nodeNs: string[], optio
 }
 
 async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options: VipLabOptions, run: Runner): Promise<void> {
+    const dev = spec.interface;
+    if (dev !== LAB_NODE_INTERFACE) {
+        throw new Error(`interface mode: the program gives its scripts VIP_INTERFACE=${dev}, the lab's nodes have ${LAB_NODE_INTERFACE}; --vip interface sets it`);
+    }
     const busybox = busyboxPath(lab);
     const script = (ns: string, name: "claim" | "release", timeout = 10, variant?: string) => {
         const started = now();
         // PATH is set inside the namespace only: `ip netns exec` itself needs iproute2's ip.
         const result = lab.sh(ns, `${variant ? `PATH=${variant} ` : ""}sh ${path.join(SCRIPTS, `${name}.sh`)}`, {
             check: false, timeoutMs: (timeout + 10) * 1000,
-            env: { VIP_ADDRESS: spec.address, VIP_INTERFACE: "eth0", VIP_DAD_TIMEOUT_SECONDS: String(timeout) },
+            env: { VIP_ADDRESS: spec.address, VIP_INTERFACE: dev, VIP_DAD_TIMEOUT_SECONDS: String(timeout) },
         });
         return { ...result, ms: now() - started };
     };
-    const holds = (ns: string) => lab.sh(ns, "ip -4 addr show dev eth0").stdout.includes(`inet ${spec.address}/32`);
+    const holds = (ns: string) => lab.sh(ns, `ip -4 addr show dev ${dev}`).stdout.includes(`inet ${spec.address}/32`);
     const must = (ok: boolean, what: string) => {
         if (!ok) throw new Error(`interface mode: ${what}`);
     };
@@ -198,7 +202,7 @@ async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options:
     // A claim that is already waiting when the old holder goes away (node lost: its link goes
     // down) succeeds within its wait.
     const waiting = lab.start(`${nodeNs[other]}/claim`, nodeNs[other], ["sh", path.join(SCRIPTS, "claim.sh")],
-        { VIP_ADDRESS: spec.address, VIP_INTERFACE: "eth0", VIP_DAD_TIMEOUT_SECONDS: "20" });
+        { VIP_ADDRESS: spec.address, VIP_INTERFACE: dev, VIP_DAD_TIMEOUT_SECONDS: "20" });
     await sleep(1000);
     must(!holds(nodeNs[other]), "a waiting claim added the address while the old holder still answers");
     await run("old holder lost (link down) while a claim waits", spec.nodes[holder], async () => {
@@ -215,9 +219,10 @@ async function interfaceMode(lab: Lab, spec: VipSpec, nodeNs: string[], options:
 }
 
 async function l2(lab: Lab, spec: VipSpec, nodeNs: string[], options: VipLabOptions, run: Runner): Promise<void> {
-    // MetalLB's speaker answers ARP for the VIP on the elected node; the lab holds it on eth0 there.
-    const hold = (ns: string, garp: boolean) => lab.sh(ns, `ip addr add ${spec.address}/32 dev eth0`
-        + (garp ? ` && arping -U -c 1 -I eth0 ${spec.address} >/dev/null` : ""));
+    // MetalLB's speaker answers ARP for the VIP on the elected node; the lab holds it on the node's interface there.
+    const dev = LAB_NODE_INTERFACE;
+    const hold = (ns: string, garp: boolean) => lab.sh(ns, `ip addr add ${spec.address}/32 dev ${dev}`
+        + (garp ? ` && arping -U -c 1 -I ${dev} ${spec.address} >/dev/null` : ""));
     hold(nodeNs[0], true);
     let holder = 0;
     const move = async (garp: boolean, checked: boolean) => {
@@ -225,7 +230,7 @@ async function l2(lab: Lab, spec: VipSpec, nodeNs: string[], options: VipLabOpti
         const failed = holder;
         await run(`node lost, VIP moves ${garp ? "with" : "WITHOUT"} gratuitous ARP`, spec.nodes[failed], async () => {
             lab.sh("sw", `ip link set p-${nodeNs[failed]} down`);
-            lab.sh(nodeNs[failed], `ip addr del ${spec.address}/32 dev eth0`);
+            lab.sh(nodeNs[failed], `ip addr del ${spec.address}/32 dev ${dev}`);
             hold(nodeNs[next], garp);
             if (!garp) await waitForTraffic(lab, spec, 90_000);
             return { note: "memberlist detection not emulated: the move starts at once" };
