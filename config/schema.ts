@@ -28,9 +28,13 @@ export const VALUES_PATH = /^(?!(.*\.)?__proto__(\.|$))[A-Za-z0-9_-]+(\.[A-Za-z0
 export const LIMITS = {
     /** Helm stores a release name in a label value with a suffix: 53 characters at most. */
     releaseName: 53,
-    /** Per service. 0 stops a service; beyond 32 is no control plane this program is built for. */
-    replicas: { min: 0, max: 32 },
-    controlPlaneNodes: { min: 1, max: 32 },
+    /**
+     * Per service, and the control-plane nodes (which set keystone's and horizon's replicas with
+     * nodeport and Local): 0 stops a service; 500 covers the benchmark's 300-node series with room,
+     * and keeps a pasted node inventory from becoming thousands of pods.
+     */
+    replicas: { min: 0, max: 500 },
+    controlPlaneNodes: { min: 1, max: 500 },
     /** Raw values per service: nesting depth and size of the JSON text. */
     valuesDepth: 32,
     valuesChars: 100_000,

@@ -295,13 +295,13 @@ const BAD_CONFIGS: BadConfig[] = [
         what: "ten thousand replicas",
         config: { "taco:services": { keystone: { replicas: 10000 } } },
         key: "taco:services.keystone.replicas", given: "10000",
-        allowed: [/whole number from 0 to 32/],
+        allowed: [/whole number from 0 to 500/],
     },
     {
         what: "more control-plane nodes than the stated bound",
-        config: { "taco:nodes": { controlPlane: Array.from({ length: 33 }, (_, i) => `node-${i}`) } },
+        config: { "taco:nodes": { controlPlane: Array.from({ length: 501 }, (_, i) => `node-${i}`) } },
         key: "taco:nodes.controlPlane", given: '["node-0","node-1"',
-        allowed: [/1 to 32 node names/],
+        allowed: [/1 to 500 node names/],
     },
     {
         what: "a zero volume size",
