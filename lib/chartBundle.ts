@@ -2,7 +2,7 @@
 // carries into an air-gapped site, in the one folder `taco:charts.repository` then points at.
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
+import type * as Yaml from "yaml";
 import { DEFAULT_CHART_REPOSITORY, HELM_TOOLKIT_VERSION, PINNED_CHART_VERSIONS, SERVICE_NAMES } from "./charts";
 import type { VipSettings } from "../config";
 import { INGRESS_CONTROLLER_CHARTS } from "./ingressControllers";
@@ -45,7 +45,12 @@ export function archiveName(chart: string, version: string): string {
 export function localChartPath(directory: string, chart: string, version: string): string | undefined {
     const unpacked = path.join(directory, chart);
     const chartYaml = path.join(unpacked, "Chart.yaml");
-    if (fs.existsSync(chartYaml) && YAML.parse(fs.readFileSync(chartYaml, "utf8"))?.version === version) return unpacked;
+    if (fs.existsSync(chartYaml) && parseYaml(fs.readFileSync(chartYaml, "utf8"))?.version === version) return unpacked;
     const archive = path.join(directory, archiveName(chart, version));
     return fs.existsSync(archive) ? archive : undefined;
+}
+
+/** `yaml` loaded only when a local chart directory is read: every preview parses the config, few have one. */
+function parseYaml(text: string): { version?: string } | null {
+    return (require("yaml") as typeof Yaml).parse(text);
 }
