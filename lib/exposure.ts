@@ -1,7 +1,9 @@
 // How the exposure mode reaches into the keystone and horizon charts. Nothing here touches mariadb,
 // rabbitmq or memcached: switching modes must never change (or replace) a stateful release.
 import { pinsApiPodsToNodes, PublicEndpoint, TacoConfig } from "../config";
-import { API_PODS, ApiServiceName } from "./charts";
+import { ApiServiceName } from "./charts";
+import { publicEndpointOf } from "./endpoints";
+import { CatalogService, deployedByProgram, EXPOSURE_CATALOG } from "./exposureCatalog";
 import { mergeAll, atPath, Values } from "./values";
 
 /**
@@ -13,21 +15,41 @@ export const API_NODE_LABEL = { key: "taco-exposure/api-node", value: "enabled" 
 /** One pod per node: with `externalTrafficPolicy: Local` a node without one drops what it is sent. */
 export const REQUIRED_ANTI_AFFINITY = "requiredDuringSchedulingIgnoredDuringExecution";
 
-/** The public URL keystone registers in its catalog, where it differs from the chart's default. */
-export function keystonePublicEndpoint(config: TacoConfig): PublicEndpoint | undefined {
+/** The public URL a service registers in keystone's catalog, where it differs from the chart's default. */
+export function publicEndpointFor(service: CatalogService, config: TacoConfig): PublicEndpoint | undefined {
     const { mode, nodePort, ingress } = config.exposure;
-    if (mode === "nodeport") return nodePort.publicEndpoint;
+    if (mode === "nodeport") return publicEndpointOf(service, nodePort.publicEndpoint);
     if ((mode === "ingress" || mode === "hierarchical") && ingress.publicDomain) {
         const https = ingress.tls !== undefined;
-        return { scheme: https ? "https" : "http", host: `keystone.${ingress.publicDomain}`, port: https ? 443 : 80 };
+        return { scheme: https ? "https" : "http", host: `${EXPOSURE_CATALOG[service].host}.${ingress.publicDomain}`, port: https ? 443 : 80 };
     }
     return undefined;
+}
+
+export function keystonePublicEndpoint(config: TacoConfig): PublicEndpoint | undefined {
+    return publicEndpointFor("keystone", config);
+}
+
+/**
+ * For each exposed chart this program does not deploy: the values its release must be given so
+ * that its ks-endpoints job registers the public URL clients reach (helm-toolkit's
+ * keystone_endpoint_uri_lookup reads `host_fqdn_override.public`, `port.<port>.public` and
+ * `scheme.public` of `endpoints.<type>`). Empty in clusterip mode, and in ingress modes without
+ * a public domain: the chart's defaults then stand.
+ */
+export function chartEndpointValues(config: TacoConfig): Record<string, { release: string; chart: string; values: Values }> {
+    return Object.fromEntries(config.exposure.services.filter(({ name }) => !deployedByProgram(name)).flatMap(({ name, release }) => {
+        const endpoint = publicEndpointFor(name, config);
+        if (!endpoint) return [];
+        const entry = EXPOSURE_CATALOG[name];
+        return [[name, { release, chart: entry.chart, values: publicEndpointValues(entry.endpoint, endpoint) }]];
+    }));
 }
 
 /** Values for keystone and horizon that depend on where and how they are exposed. */
 export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Values> {
     const placement = (service: ApiServiceName): Values => mergeAll(
-        config.nodes.controlPlane.length > 0 ? atPath(API_PODS[service].nodeLabelsPath, {
+        config.nodes.controlPlane.length > 0 ? atPath(EXPOSURE_CATALOG[service].nodeLabelsPath, {
             node_selector_key: API_NODE_LABEL.key,
             node_selector_value: API_NODE_LABEL.value,
         }) : {},
@@ -44,12 +66,15 @@ export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Va
  * back to `hosts`, `port.api.default` and `scheme.default`; the keys are absent from values.yaml.
  */
 function keystoneEndpointValues(endpoint: PublicEndpoint | undefined): Values {
-    if (!endpoint) return {};
+    return endpoint ? publicEndpointValues(EXPOSURE_CATALOG.keystone.endpoint, endpoint) : {};
+}
+
+function publicEndpointValues(at: { type: string; port: string }, endpoint: PublicEndpoint): Values {
     return {
         endpoints: {
-            identity: {
+            [at.type]: {
                 host_fqdn_override: { public: endpoint.host },
-                port: { api: { public: endpoint.port } },
+                port: { [at.port]: { public: endpoint.port } },
                 scheme: { public: endpoint.scheme },
             },
         },
