@@ -31,15 +31,6 @@ export interface NodePortExposureArgs {
     podsNeed: Partial<Record<CatalogService, pulumi.Resource[]>>;
 }
 
-/**
- * Why a NodePort Service in front of a chart this program does not deploy turns Pulumi's await
- * off: its endpoints come from a release outside the stack, installed before or after it by
- * whoever runs that chart. Awaiting them would fail `pulumi up` after 10 minutes whenever that
- * release is not up yet, although the Service is right and starts forwarding once it is.
- */
-export const EXTERNAL_PODS_SKIP_AWAIT = "its pods belong to a release outside the stack (a chart this program does not deploy): "
-    + "nothing the stack registers produces its endpoints, so Pulumi's await would fail after 10 minutes whenever that release is not up yet";
-
 /** What the external load balancer needs for one service: its backends and how to check them. */
 export interface LoadBalancerBackend {
     service: CatalogService;
@@ -85,6 +76,7 @@ export class NodePortExposure extends pulumi.ComponentResource {
                     name: `${service}-nodeport`,
                     namespace: args.namespace,
                     labels: { application: entry.application, component: "nodeport" },
+                    // Its pods come from a release outside the stack (lib/awaits.ts EXTERNAL_PODS_SKIP_AWAIT).
                     ...(external ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
                 },
                 spec: {

@@ -30,35 +30,58 @@ export function keystonePublicEndpoint(config: TacoConfig): PublicEndpoint | und
     return publicEndpointFor("keystone", config);
 }
 
+/** What the operator must give the release of a chart this program does not deploy. */
+export interface ChartValuesToSet {
+    release: string;
+    chart: string;
+    values: Values;
+    /** What values cannot say. */
+    notes: string[];
+}
+
 /**
- * For each exposed chart this program does not deploy: the values its release must be given so
- * that its ks-endpoints job registers the public URL clients reach (helm-toolkit's
- * keystone_endpoint_uri_lookup reads `host_fqdn_override.public`, `port.<port>.public` and
- * `scheme.public` of `endpoints.<type>`). Empty in clusterip mode, and in ingress modes without
- * a public domain: the chart's defaults then stand.
+ * For each exposed chart this program does not deploy, the values its release must be given:
+ * - the public URL its ks-endpoints job registers in keystone's catalog (helm-toolkit's
+ *   keystone_endpoint_uri_lookup reads `host_fqdn_override.public`, `port.<port>.public` and
+ *   `scheme.public` of `endpoints.<type>`), where the mode gives one (not in clusterip, nor in the
+ *   ingress modes without a public domain: the chart's defaults then stand);
+ * - with `externalTrafficPolicy: Local`, the placement the program gives keystone and horizon: its
+ *   API pods on the nodes handed to the load balancer, one per node. The program cannot place
+ *   pods of a release it does not install.
  */
-export function chartEndpointValues(config: TacoConfig): Record<string, { release: string; chart: string; values: Values }> {
+export function chartEndpointValues(config: TacoConfig): Record<string, ChartValuesToSet> {
+    const pinned = pinsApiPodsToNodes(config.exposure);
     return Object.fromEntries(config.exposure.services.filter(({ name }) => !deployedByProgram(name)).flatMap(({ name, release }) => {
         const endpoint = publicEndpointFor(name, config);
-        if (!endpoint) return [];
+        if (!endpoint && !pinned) return [];
         const entry = EXPOSURE_CATALOG[name];
-        return [[name, { release, chart: entry.chart, values: publicEndpointValues(entry.endpoint, endpoint) }]];
+        const notes = pinned ? [`one ${name} API pod on each of the ${config.nodes.controlPlane.length} nodes (${config.nodes.controlPlane.join(", ")}): `
+            + `set the chart's replica count for this Deployment to ${config.nodes.controlPlane.length}; a node without one drops what the load balancer sends it`] : [];
+        return [[name, {
+            release, chart: entry.chart,
+            values: mergeAll(endpoint ? publicEndpointValues(entry.endpoint, endpoint) : {}, placementValues(name, config)),
+            notes,
+        }]];
     }));
 }
 
 /** Values for keystone and horizon that depend on where and how they are exposed. */
 export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Values> {
-    const placement = (service: ApiServiceName): Values => mergeAll(
+    return {
+        keystone: mergeAll(placementValues("keystone", config), keystoneEndpointValues(keystonePublicEndpoint(config))),
+        horizon: mergeAll(placementValues("horizon", config), horizonProxyValues(config)),
+    };
+}
+
+/** An API's pods on the program's API nodes and, where pinned, one per node (helm-toolkit's kubernetes_pod_anti_affinity). */
+function placementValues(service: CatalogService, config: TacoConfig): Values {
+    return mergeAll(
         config.nodes.controlPlane.length > 0 ? atPath(EXPOSURE_CATALOG[service].nodeLabelsPath, {
             node_selector_key: API_NODE_LABEL.key,
             node_selector_value: API_NODE_LABEL.value,
         }) : {},
         pinsApiPodsToNodes(config.exposure) ? atPath("pod.affinity.anti.type.default", REQUIRED_ANTI_AFFINITY) : {},
     );
-    return {
-        keystone: mergeAll(placement("keystone"), keystoneEndpointValues(keystonePublicEndpoint(config))),
-        horizon: mergeAll(placement("horizon"), horizonProxyValues(config)),
-    };
 }
 
 /**

@@ -50,7 +50,14 @@ export interface CatalogEntry {
     host: string;
     /** The values path of the pods' node selector (`<path>.node_selector_key/_value`). */
     nodeLabelsPath: string;
-    /** The values path that puts the pods on host networking, and its default in the chart, where the chart has one. */
+    /**
+     * The values path that puts the pods on host networking, and its default in the chart, where
+     * the chart has one. Handled, not refused: the Endpoints of a host-network pod carry its node's
+     * address and the container's port, and the named targetPort resolves the same, so the program's
+     * NodePort Services (with `Local` too: the pod is on the node that receives the packet) and the
+     * Ingresses' backend Services reach it unchanged. What changes is the namespace's Pod Security
+     * level (EXTERNAL_CHART_POD_SECURITY: privileged) and that the pod holds its port on the node.
+     */
     hostNetwork?: { path: string; default: boolean };
     /** The template the row was read from (the tests compare the row with it). */
     templates: { deployment: string; service: string };
@@ -147,6 +154,24 @@ export const EXPOSURE_CATALOG: Record<CatalogService, CatalogEntry> = {
         endpoint: { type: "load_balancer", port: "api" }, healthPath: "/healthcheck", nodePort: 30080, host: "octavia", nodeLabelsPath: "labels.api",
         templates: { deployment: "octavia/templates/deployment-api.yaml", service: "octavia/templates/service-api.yaml" },
     },
+};
+
+/**
+ * What the Pod Security admission of the namespace must allow for a chart outside the stack whose
+ * API is exposed. Its release runs in the program's namespace (a Service selects pods of its own
+ * namespace only, and an Ingress routes to Services of its own), and the program sets that
+ * namespace's enforce level (lib/podSecurity.ts): too strict a level would refuse the chart's pods.
+ * Read from the templates at 0ee5adef (`hostNetwork: true`, `privileged: true`, hostPath volumes).
+ */
+export const EXTERNAL_CHART_POD_SECURITY: Record<string, { level: "baseline" | "privileged"; why: string }> = {
+    glance: { level: "baseline", why: "no host namespaces with its defaults (pod.useHostNetwork.api false); storage local or cinder mount host paths and need privileged" },
+    nova: { level: "privileged", why: "novncproxy runs on host networking by default (pod.useHostNetwork.novncproxy); nova-compute is privileged with host paths" },
+    placement: { level: "baseline", why: "no host namespaces, host paths or privileged containers with its defaults" },
+    neutron: { level: "privileged", why: "its agents run on host networking, privileged, with host paths" },
+    cinder: { level: "privileged", why: "cinder-volume and -backup are privileged with host paths (iSCSI, /dev)" },
+    heat: { level: "baseline", why: "no host namespaces, host paths or privileged containers" },
+    barbican: { level: "baseline", why: "no host namespaces, host paths or privileged containers" },
+    octavia: { level: "privileged", why: "its health manager and worker run on host networking with host paths" },
 };
 
 /** The catalog entries this program deploys itself (keystone, horizon); the others come from releases outside the stack. */
