@@ -59,7 +59,7 @@ export function chartEndpointValues(config: TacoConfig): Record<string, ChartVal
             + `set the chart's replica count for this Deployment to ${config.nodes.controlPlane.length}; a node without one drops what the load balancer sends it`] : [];
         return [[name, {
             release, chart: entry.chart,
-            values: mergeAll(endpoint ? publicEndpointValues(entry.endpoint, endpoint) : {}, placementValues(name, config)),
+            values: mergeAll(endpoint ? publicEndpointValues(entry.endpoint, endpoint) : {}, pinned ? placementValues(name, config) : {}),
             notes,
         }]];
     }));
