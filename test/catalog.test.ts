@@ -309,3 +309,15 @@ for (const mode of ["ingress", "hierarchical"] as const) {
         });
     });
 }
+
+describe("README's catalog table", () => {
+    it("is the table in lib/exposureCatalog.ts, row for row", () => {
+        const readme = fs.readFileSync("README.md", "utf8");
+        const rows = readme.split("\n").filter((line) => /^\| [a-z-]+ \| [a-z]+ \| [a-z]+, [a-z-]+ \|/.test(line));
+        assert.deepStrictEqual(rows, CATALOG_SERVICES.map((service) => {
+            const e = EXPOSURE_CATALOG[service];
+            const health = `\`${e.healthPath}\`${e.healthStatus ? ` (${e.healthStatus})` : ""}`;
+            return `| ${service} | ${e.chart} | ${e.application}, ${e.component} | \`${e.containerPort}\` | ${e.service.name}:${e.service.port} | ${health} | ${e.nodePort} | ${e.host} |`;
+        }));
+    });
+});
