@@ -7,7 +7,10 @@ import * as fs from "fs";
 import * as YAML from "yaml";
 import { checkAwaits, EXTERNAL_PODS_SKIP_AWAIT, awaitModel } from "../lib/awaits";
 import { CATALOG_SERVICES, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
+import { parseConfig } from "../config";
+import { renderEndpoints } from "../lib/endpointsReport";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderTopology } from "../lib/topology";
 import { externalTrafficPolicyLocal, noExternalStatefulServices } from "../policy/rules";
 import { failure, LAB_NODES, registeredByLastRun, run, Run, StackValues, unwrap } from "./support";
 
@@ -168,6 +171,14 @@ describe("exposure catalog in clusterip mode", () => {
         assert.deepStrictEqual(r.all(SERVICE).map((s) => metadata(s).name), ["keystone"]);
         assert.deepStrictEqual(r.plainOutputs().chartEndpointValues, {});
     });
+
+    it("draws the exposed APIs' chart Services in the topology when given the config", () => {
+        const config = parseConfig({ "taco:exposure": JSON.stringify({ services: { keystone: {}, glance: {}, "heat-cfn": {} } }) });
+        const diagram = renderTopology({ resources: r.resources, outputs: r.plainOutputs(), config });
+        assert.match(diagram, /svc_glance_api\["Service glance-api :9292"\]/);
+        assert.match(diagram, /client --> svc_heat_cfn/);
+        assert.ok(!diagram.includes("horizon"), diagram);
+    });
 });
 
 describe("exposure catalog in nodeport mode (externalTrafficPolicy Local)", () => {
@@ -238,6 +249,16 @@ describe("exposure catalog in nodeport mode (externalTrafficPolicy Local)", () =
         assert.deepStrictEqual(values["heat-cfn"].values.endpoints.cloudformation.port, { api: { public: 8000 } });
     });
 
+    it("draws each API's NodePort Service and pods in the topology, and lists its endpoints in the report", () => {
+        const diagram = renderTopology({ resources: r.resources, outputs: r.plainOutputs() });
+        assert.match(diagram, /svc_glance_nodeport\["Service glance-nodeport<br\/>NodePort 30010 → g-api<br\/>externalTrafficPolicy Local"\]/);
+        assert.match(diagram, /svc_glance_nodeport --> pods_glance/);
+        assert.match(diagram, /pods_novnc\("novnc pods :n-novnc/);
+        const report = renderEndpoints("test", r.plainOutputs());
+        assert.match(report, /\| glance \| `http:\/\/lb\.example\.com:9292\/healthcheck` \| no \|/);
+        assert.match(report, /\| heat-cfn \| `http:\/\/ctrl-1:30061\/` \| no \| `curl -I http:\/\/ctrl-1:30061\/` \|/);
+    });
+
     it("lets the namespace admit host networking when novnc's chart runs there (pod.useHostNetwork.novncproxy)", () => {
         assert.strictEqual(metadata(r.get("core/v1:Namespace", "namespace")).labels["pod-security.kubernetes.io/enforce"], "privileged");
     });
@@ -301,6 +322,13 @@ for (const mode of ["ingress", "hierarchical"] as const) {
             assert.deepStrictEqual(chartEndpointValues.nova.values, {
                 endpoints: { compute: { host_fqdn_override: { public: "nova.cloud.example.com" }, port: { api: { public: 443 } }, scheme: { public: "https" } } },
             });
+        });
+
+        it("draws each API's Ingress to its chart Service and pods", () => {
+            const diagram = renderTopology({ resources: r.resources, outputs: r.plainOutputs() });
+            assert.match(diagram, /svc_heat_cfn\["Service heat-cfn :8000"\]/);
+            assert.match(diagram, /svc_heat_cfn --> pods_heat_cfn/);
+            assert.match(diagram, /svc_nova_novncproxy --> pods_novnc/);
         });
 
         it("checks each route by its in-cluster host", () => {
