@@ -593,11 +593,24 @@ function parseNodePort(value: NonNullable<StackConfigShape["exposure"]>["nodePor
         holder.set(port, service);
         ports[service] = port;
     }
+    const exposed = new Set(services.map(({ name }) => name));
+    for (const [service, port] of Object.entries(value?.ports ?? {})) {
+        if (port !== undefined && !exposed.has(service as CatalogService)) {
+            throw new ConfigError(`${key}.ports.${service}`, port,
+                `${service} is not exposed: add it to taco:exposure.services (exposed: ${[...exposed].join(", ") || "none"}) or leave its port out`);
+        }
+    }
     const externalTrafficPolicy = value?.externalTrafficPolicy ?? DEFAULTS.externalTrafficPolicy;
     const publicEndpoint = value?.publicEndpoint ? parsePublicEndpoint(`${key}.publicEndpoint`, value.publicEndpoint) : undefined;
     if (active && !publicEndpoint) {
         throw new ConfigError(`${key}.publicEndpoint`, undefined,
             "required in nodeport mode: { scheme, host, port } of the external load balancer's front end, which keystone advertises as its public endpoint");
+    }
+    // The load balancer serves every other API on its own port (lib/endpoints.ts publicEndpointOf).
+    const sharing = services.find(({ name }) => name !== "keystone" && name !== "horizon" && EXPOSURE_CATALOG[name].service.port === publicEndpoint?.port);
+    if (active && sharing) {
+        throw new ConfigError(`${key}.publicEndpoint.port`, publicEndpoint!.port,
+            `must differ from the port the load balancer serves ${sharing.name} on (${EXPOSURE_CATALOG[sharing.name].service.port}, its API's own)`);
     }
     return { ports, externalTrafficPolicy, range, publicEndpoint };
 }

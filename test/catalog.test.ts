@@ -149,10 +149,29 @@ describe("taco:exposure.services", () => {
         assert.match(message, /DNS label/);
     });
 
-    it("refuses a node port outside the range for an exposed service only", async () => {
+    it("refuses a node port outside the range", async () => {
         const message = await rejected(exposing({ nova: {} }, { nodePort: { publicEndpoint: LB, ports: { nova: 29999 } } }));
         assert.match(message, /taco:exposure\.nodePort\.ports\.nova/);
-        await run(exposing({ nova: {} }, { nodePort: { publicEndpoint: LB, ports: { glance: 29999 } } }));
+        assert.match(message, /29999/);
+    });
+
+    it("refuses a node port for a service that is not exposed (a forgotten taco:exposure.services entry)", async () => {
+        const message = await rejected(exposing({ nova: {} }, { nodePort: { publicEndpoint: LB, ports: { glance: 30100 } } }));
+        assert.match(message, /taco:exposure\.nodePort\.ports\.glance/);
+        assert.match(message, /glance is not exposed.*exposed: nova/);
+    });
+
+    it("refuses a load balancer front end for keystone on a port another exposed API is served on", async () => {
+        const message = await rejected(exposing({ keystone: {}, glance: {} }, { nodePort: { publicEndpoint: { ...LB, port: 9292 } } }));
+        assert.match(message, /taco:exposure\.nodePort\.publicEndpoint\.port/);
+        assert.match(message, /9292/);
+        assert.match(message, /glance/);
+    });
+
+    it("exposes keystone and horizon when the key is left out", async () => {
+        const config = parseConfig({ "taco:exposure": JSON.stringify({ mode: "clusterip" }) });
+        assert.deepStrictEqual(config.exposure.services, [{ name: "keystone", release: "keystone" }, { name: "horizon", release: "horizon" }]);
+        assert.deepStrictEqual(config.exposure.nodePort.ports, { keystone: 30500, horizon: 31000 });
     });
 });
 
