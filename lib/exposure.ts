@@ -65,6 +65,18 @@ export function chartEndpointValues(config: TacoConfig): Record<string, ChartVal
     }));
 }
 
+/** `chartEndpointValues` merged per release (nova's API and novnc proxy share one): one values file each. */
+export function valuesPerOutsideRelease(perService: Record<string, ChartValuesToSet>): ChartValuesToSet[] {
+    const byRelease = new Map<string, ChartValuesToSet>();
+    for (const entry of Object.values(perService)) {
+        const seen = byRelease.get(entry.release);
+        byRelease.set(entry.release, seen
+            ? { ...seen, values: mergeAll(seen.values, entry.values), notes: [...seen.notes, ...entry.notes] }
+            : entry);
+    }
+    return [...byRelease.values()];
+}
+
 /** Values for keystone and horizon that depend on where and how they are exposed. */
 export function apiExposureValues(config: TacoConfig): Record<ApiServiceName, Values> {
     return {

@@ -9,6 +9,7 @@ import { checkAwaits, EXTERNAL_PODS_SKIP_AWAIT, awaitModel } from "../lib/awaits
 import { CATALOG_SERVICES, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { parseConfig } from "../config";
 import { renderEndpoints } from "../lib/endpointsReport";
+import { valuesPerOutsideRelease } from "../lib/exposure";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderTopology } from "../lib/topology";
 import { externalTrafficPolicyLocal, noExternalStatefulServices } from "../policy/rules";
@@ -276,6 +277,15 @@ describe("exposure catalog in nodeport mode (externalTrafficPolicy Local)", () =
         const report = renderEndpoints("test", r.plainOutputs());
         assert.match(report, /\| glance \| `http:\/\/lb\.example\.com:9292\/healthcheck` \| no \|/);
         assert.match(report, /\| heat-cfn \| `http:\/\/ctrl-1:30061\/` \| no \| `curl -I http:\/\/ctrl-1:30061\/` \|/);
+    });
+
+    it("merges the values of APIs one outside release serves (nova's API and novnc proxy) into one values file", async () => {
+        const both = await run(exposing({ keystone: {}, nova: {}, novnc: {} }));
+        const files = valuesPerOutsideRelease(both.plainOutputs().chartEndpointValues);
+        assert.strictEqual(files.length, 1);
+        assert.deepStrictEqual([files[0].release, files[0].chart, files[0].notes.length], ["nova", "nova", 2]);
+        assert.deepStrictEqual(Object.keys(files[0].values.endpoints as object).sort(), ["compute", "compute_novnc_proxy"]);
+        assert.deepStrictEqual(Object.keys(files[0].values.labels as object).sort(), ["novncproxy", "osapi"]);
     });
 
     it("lets the namespace admit host networking when novnc's chart runs there (pod.useHostNetwork.novncproxy)", () => {
