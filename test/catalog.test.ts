@@ -11,6 +11,7 @@ import { parseConfig } from "../config";
 import { renderEndpoints } from "../lib/endpointsReport";
 import { valuesPerOutsideRelease } from "../lib/exposure";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
+import { renderRollout } from "../lib/rollout";
 import { renderTopology } from "../lib/topology";
 import { externalTrafficPolicyLocal, noExternalStatefulServices } from "../policy/rules";
 import { failure, LAB_NODES, registeredByLastRun, run, Run, StackValues, unwrap } from "./support";
@@ -76,6 +77,11 @@ describe("exposure catalog against the openstack-helm templates (0ee5adef)", fun
                 const endpoint = values(entry.chart).endpoints[entry.endpoint.type];
                 assert.strictEqual(endpoint.hosts.public ?? endpoint.hosts.default, entry.host);
                 if (service !== "keystone" && endpoint.path?.healthcheck) assert.strictEqual(entry.healthPath, endpoint.path.healthcheck);
+                if (entry.healthPath === "/healthcheck") {
+                    // The chart's paste maps it to oslo.middleware's Healthcheck (octavia: its API setting turns it on).
+                    const text = chartFile(`${entry.chart}/values.yaml`);
+                    assert.ok(/\/healthcheck: healthcheck/.test(text) || /healthcheck_enabled: true/.test(text), `${entry.chart} serves no /healthcheck`);
+                }
             });
 
             it(entry.hostNetwork ? `may run on host networking (${entry.hostNetwork.path}, default ${entry.hostNetwork.default})` : "has no host-networking switch", () => {
@@ -227,6 +233,13 @@ describe("exposure catalog in nodeport mode (externalTrafficPolicy Local)", () =
         assert.strictEqual(model.find((m) => m.resource.name === "glance-nodeport")?.skipped, EXTERNAL_PODS_SKIP_AWAIT);
         assert.strictEqual(model.find((m) => m.resource.name === "keystone-nodeport")?.waits[0].kind, "service-endpoints");
         assert.deepStrictEqual(checkAwaits(r.resources as any), []);
+    });
+
+    it("says in the first-up rollout why those Services wait for nothing", () => {
+        const config = parseConfig({ "taco:nodes": JSON.stringify({ controlPlane: LAB_NODES }), "taco:exposure": JSON.stringify(exposing({ keystone: {}, glance: {} })["taco:exposure"]) });
+        const rollout = renderRollout("test", r.resources as any, config);
+        const line = rollout.split("\n").find((l) => l.includes("glance-nodeport"));
+        assert.ok(line?.includes(EXTERNAL_PODS_SKIP_AWAIT), line);
     });
 
     it("a skipped await for a Service whose release IS in the stack is still an error of the model", () => {
