@@ -154,7 +154,7 @@ const nodePort = object({
     externalTrafficPolicy: documented(oneOf(["Local", "Cluster"]), "`Local` or `Cluster`", "Local").optional(),
     range: documented(z.string(expected("the cluster's --service-node-port-range as \"<min>-<max>\"")),
         "the cluster's `--service-node-port-range`", "30000-32767").optional(),
-    publicEndpoint: documented(publicEndpoint, "`{ scheme, host, port }` of the load balancer's front end; keystone's public endpoint (required in `nodeport`)").optional(),
+    publicEndpoint: documented(publicEndpoint, "`{ scheme, host, port }` of the load balancer's front end; keystone's public endpoint, and other exposed APIs' at the same host and scheme on their own port (required in `nodeport`)").optional(),
 }).nullish();
 
 const ingress = object({
