@@ -16,7 +16,7 @@ import { RabbitMQ } from "./components/rabbitmq";
 import { loadConfig } from "./config";
 import { ApiServiceName, CHARTS_WITH_VOLUME, CONTROL_PLANE_LABEL, releasesBefore, releasesReadyBeforePods, ServiceName } from "./lib/charts";
 import { inClusterChecks, inClusterEndpoints } from "./lib/endpoints";
-import { API_NODE_LABEL, apiExposureValues } from "./lib/exposure";
+import { API_NODE_LABEL, apiExposureValues, chartEndpointValues as endpointValuesOfCharts } from "./lib/exposure";
 import { namespacePodSecurity, podSecurityLabels, podSecurityLevel } from "./lib/podSecurity";
 import { skipUnreadPromiseTraces } from "./lib/promiseTraces";
 
@@ -75,16 +75,18 @@ const entryNodes = controlPlane?.addresses ?? pulumi.output<NodeAddress[]>([]);
 const exposed = (() => {
     switch (exposure.mode) {
         case "clusterip":
-            return { endpoints: inClusterEndpoints(config.namespace), checks: inClusterChecks(config.namespace) };
+            return { endpoints: inClusterEndpoints(config.namespace, exposure.services), checks: inClusterChecks(config.namespace, exposure.services) };
         case "nodeport":
             return new NodePortExposure("nodeport", {
                 namespace: config.namespace,
+                services: exposure.services,
                 ports: exposure.nodePort.ports,
                 externalTrafficPolicy: exposure.nodePort.externalTrafficPolicy,
                 range: exposure.nodePort.range,
                 nodes: entryNodes,
                 publicEndpoint: exposure.nodePort.publicEndpoint,
                 dependsOn: [openstackNamespace],
+                // Only the program's own releases: other charts' pods come from outside the stack.
                 podsNeed: { keystone: podsNeed("keystone"), horizon: podsNeed("horizon") },
             });
         case "ingress":
@@ -92,6 +94,7 @@ const exposed = (() => {
             return new IngressExposure(exposure.mode, {
                 hierarchical: exposure.mode === "hierarchical",
                 namespace: config.namespace,
+                services: exposure.services,
                 settings: exposure.ingress,
                 charts: config.charts,
                 nodeSelector: apiNodeSelector,
@@ -116,6 +119,11 @@ export const endpoints = exposed.endpoints;
 export const checks = exposed.checks;
 /** The entry point's VIP (ingress and hierarchical modes): address, nodes and failover bounds. */
 export const vip = exposed instanceof IngressExposure && exposed.vip ? exposed.vip.output : { mode: "none" };
+/**
+ * Per exposed chart this program does not deploy: the `endpoints.*` values its release needs so
+ * its ks-endpoints job registers the public URL (README "Exposing other OpenStack APIs").
+ */
+export const chartEndpointValues = endpointValuesOfCharts(config);
 /** Only in nodeport mode: what to hand the external load balancer. */
 export const loadBalancerBackends = exposed instanceof NodePortExposure ? exposed.loadBalancerBackends : [];
 /** Only in nodeport mode: how long the load balancer may send requests to a dead node. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ChartSource, IngressSettings, Toleration, VipSettings } from "../config";
-import { API_PODS, API_SERVICES, ApiServiceName } from "../lib/charts";
+import { ChartSource, ExposedService, IngressSettings, Toleration, VipSettings } from "../config";
+import { CatalogService, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { EndpointUrl } from "../lib/endpoints";
 import { NodeAddress } from "./controlPlaneNodes";
 import { CLUSTER_CONTROLLER_NAMESPACE, IngressCluster } from "./ingressCluster";
@@ -13,6 +13,8 @@ export interface IngressExposureArgs {
     /** `ingress`: the namespace controller faces clients. `hierarchical`: a cluster controller does. */
     hierarchical: boolean;
     namespace: string;
+    /** The catalog entries to route (one Ingress each). */
+    services: ExposedService[];
     settings: IngressSettings;
     charts: ChartSource;
     /** The nodes the client-facing controller runs on, by label. */
@@ -75,7 +77,8 @@ export class IngressExposure extends pulumi.ComponentResource {
             dependsOn: [...args.dependsOn ?? [], ...(hierarchical ? [] : vipEntry?.dependsOn ?? [])],
         }, { parent: this });
 
-        this.serviceIngresses = API_SERVICES.map((service) => new ServiceIngress(service, {
+        const services = args.services.map((exposed) => exposed.name);
+        this.serviceIngresses = services.map((service) => new ServiceIngress(service, {
             service, namespace, className: settings.className, publicDomain: settings.publicDomain,
             tls: !hierarchical ? this.tls?.forIngress(service) : undefined, dependsOn: args.dependsOn,
         }, { parent: this }));
@@ -92,8 +95,8 @@ export class IngressExposure extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
-        const inClusterHost = (service: ApiServiceName) => `${service}.${namespace}.svc.cluster.local`;
-        const publicHost = (service: ApiServiceName) => settings.publicDomain && `${service}.${settings.publicDomain}`;
+        const inClusterHost = (service: CatalogService) => `${EXPOSURE_CATALOG[service].host}.${namespace}.svc.cluster.local`;
+        const publicHost = (service: CatalogService) => settings.publicDomain && `${EXPOSURE_CATALOG[service].host}.${settings.publicDomain}`;
         const https = settings.tls !== undefined;
         // With a VIP, clients reach every service there (or at its public name, resolved to it).
         const vipAddress = this.vip?.output.address;
@@ -104,8 +107,8 @@ export class IngressExposure extends pulumi.ComponentResource {
         // With TLS, horizon's session and CSRF cookies are Secure: a browser logs in only over
         // https, so the plain-http node URLs are no endpoints a person can use (they stay in
         // `checks`, as probes of the routes).
-        this.endpoints = entries.apply((nodes) => Object.fromEntries(API_SERVICES.map((service) => {
-            const path = API_PODS[service].healthPath;
+        this.endpoints = entries.apply((nodes) => Object.fromEntries(services.map((service) => {
+            const path = EXPOSURE_CATALOG[service].healthPath;
             const host = publicHost(service);
             return [service, [
                 ...(host ? [{ url: `${https ? "https" : "http"}://${host}${path}` }] : []),
@@ -114,15 +117,15 @@ export class IngressExposure extends pulumi.ComponentResource {
         })));
 
         this.checks = entries.apply((nodes) => [
-            ...nodes.flatMap((node) => API_SERVICES.flatMap((service) => {
-                const path = API_PODS[service].healthPath;
+            ...nodes.flatMap((node) => services.flatMap((service) => {
+                const path = EXPOSURE_CATALOG[service].healthPath;
                 const probe = https ? "  # probe of the route over plain http; browsers use the https endpoints" : "";
                 const viaHost = (host: string) => `curl -I http://${node.node}${path} -H "Host: ${host}"${probe}`;
                 const host = publicHost(service);
                 return [
                     viaHost(inClusterHost(service)),
                     // Short names pass only the namespace controller; the cluster one routes FQDNs.
-                    ...(!hierarchical ? [viaHost(service)] : []),
+                    ...(!hierarchical ? [viaHost(EXPOSURE_CATALOG[service].host)] : []),
                     // A Host header does not set SNI: TLS hosts are checked with --resolve.
                     ...(host ? [https ? tlsCheck(host, path, node, settings.tls?.kind === "selfSigned") : viaHost(host)] : []),
                 ];

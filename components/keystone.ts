@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { API_PODS, rabbitmqStatefulSetName } from "../lib/charts";
+import { rabbitmqStatefulSetName } from "../lib/charts";
+import { EXPOSURE_CATALOG, podSelector } from "../lib/exposureCatalog";
 import { OpenStackChart, OpenStackChartArgs } from "./openstackChart";
 import { RabbitMQ } from "./rabbitmq";
 
@@ -42,13 +43,12 @@ export class Keystone extends OpenStackChart {
         }, opts);
         this.admin = credentials.keystoneAdmin;
 
-        const pods = API_PODS.keystone;
         this.catalogService = new k8s.core.v1.Service("keystone", {
             metadata: { name: "keystone", namespace: args.namespace, labels: { application: "keystone", component: "catalog" } },
             spec: {
                 type: "ClusterIP",
-                selector: pods.selector,
-                ports: [{ name: "http", port: 80, targetPort: pods.containerPort, protocol: "TCP" }],
+                selector: podSelector("keystone", "keystone"),
+                ports: [{ name: "http", port: 80, targetPort: EXPOSURE_CATALOG.keystone.containerPort, protocol: "TCP" }],
             },
         }, { parent: this, dependsOn: [this.release, ...args.podsNeed] });
     }

@@ -1,16 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ExternalTrafficPolicy, PublicEndpoint } from "../config";
-import { API_PODS, ApiServiceName } from "../lib/charts";
-import { distinct, EndpointUrl, endpointUrl } from "../lib/endpoints";
+import { ExposedService, ExternalTrafficPolicy, PublicEndpoint } from "../config";
+import { distinct, EndpointUrl, endpointUrl, publicEndpointOf } from "../lib/endpoints";
+import { CatalogService, deployedByProgram, EXPOSURE_CATALOG, podSelector } from "../lib/exposureCatalog";
 import { FailoverBound } from "../lib/failoverBound";
 import { loadBalancerFailoverBound } from "../lib/haproxyBackends";
 import { NodeAddress } from "./controlPlaneNodes";
 
 export interface NodePortExposureArgs {
     namespace: string;
-    /** Each service to open and the node port it gets. */
-    ports: Partial<Record<ApiServiceName, number>>;
+    /** The services to open (and the releases whose pods serve them). */
+    services: ExposedService[];
+    /** The node port each gets. */
+    ports: Partial<Record<CatalogService, number>>;
     externalTrafficPolicy: ExternalTrafficPolicy;
     /** The cluster's --service-node-port-range, to warn about ports automatic allocation may take. */
     range: { min: number; max: number };
@@ -26,15 +28,16 @@ export interface NodePortExposureArgs {
      * Service created before its pods exist passes having checked nothing, one created while they
      * start waits for them. So each Service waits for every release its pods need.
      */
-    podsNeed: Record<ApiServiceName, pulumi.Resource[]>;
+    podsNeed: Partial<Record<CatalogService, pulumi.Resource[]>>;
 }
 
 /** What the external load balancer needs for one service: its backends and how to check them. */
 export interface LoadBalancerBackend {
-    service: ApiServiceName;
+    service: CatalogService;
     port: number;
-    /** HTTP path that answers 200 on a healthy backend. */
+    /** HTTP path that answers `healthStatus` on a healthy backend. */
     healthCheck: string;
+    healthStatus: number;
     nodes: NodeAddress[];
 }
 
@@ -48,7 +51,7 @@ export interface LoadBalancerBackend {
  * extra hop `Cluster` takes for about 2/3 of packets with three pods, and keeps the client address.
  */
 export class NodePortExposure extends pulumi.ComponentResource {
-    public readonly services: Partial<Record<ApiServiceName, k8s.core.v1.Service>>;
+    public readonly services: Partial<Record<CatalogService, k8s.core.v1.Service>>;
     public readonly loadBalancerBackends: pulumi.Output<LoadBalancerBackend[]>;
     /** Service → URLs: the public (load balancer) URL where known, then each backend node's. */
     public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
@@ -59,44 +62,50 @@ export class NodePortExposure extends pulumi.ComponentResource {
 
     constructor(name: string, args: NodePortExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:exposure:NodePortExposure", name, {}, opts);
-        const exposed = Object.entries(args.ports) as [ApiServiceName, number][];
+        const exposed = args.services.map((service) => ({ ...service, port: args.ports[service.name]! }));
         const band = staticBand(args.range);
-        for (const [service, port] of exposed.filter(([, port]) => port > band.max)) {
+        for (const { name: service, port } of exposed.filter(({ port }) => port > band.max)) {
             pulumi.log.warn(`node port ${port} for ${service} lies above the static band ${band.min}-${band.max} of ${args.range.min}-${args.range.max}: `
                 + "Services without a fixed port take ports there first and may hold it before this one is created", this);
         }
-        this.services = Object.fromEntries(exposed.map(([service, nodePort]) => {
-            const pods = API_PODS[service];
+        this.services = Object.fromEntries(exposed.map(({ name: service, release, port: nodePort }) => {
+            const entry = EXPOSURE_CATALOG[service];
+            const external = !deployedByProgram(service);
             return [service, new k8s.core.v1.Service(`${service}-nodeport`, {
                 metadata: {
                     name: `${service}-nodeport`,
                     namespace: args.namespace,
-                    labels: { application: service, component: "nodeport" },
+                    labels: { application: entry.application, component: "nodeport" },
+                    // Its pods come from a release outside the stack (lib/awaits.ts EXTERNAL_PODS_SKIP_AWAIT).
+                    ...(external ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
                 },
                 spec: {
                     type: "NodePort",
                     externalTrafficPolicy: args.externalTrafficPolicy,
-                    selector: pods.selector,
-                    ports: [{ name: "http", protocol: "TCP", port: pods.service.port, targetPort: pods.containerPort, nodePort }],
+                    selector: podSelector(service, release),
+                    ports: [{ name: "http", protocol: "TCP", port: entry.service.port, targetPort: entry.containerPort, nodePort }],
                 },
-            }, { parent: this, dependsOn: [...(args.dependsOn ?? []), ...args.podsNeed[service]] })];
+            }, { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(args.podsNeed[service] ?? [])] })];
         }));
-        this.loadBalancerBackends = pulumi.output(args.nodes).apply((nodes) => exposed.map(([service, port]) => ({
-            service, port, healthCheck: API_PODS[service].healthPath, nodes,
+        this.loadBalancerBackends = pulumi.output(args.nodes).apply((nodes) => exposed.map(({ name: service, port }) => ({
+            service, port, healthCheck: EXPOSURE_CATALOG[service].healthPath, healthStatus: EXPOSURE_CATALOG[service].healthStatus ?? 200, nodes,
         })));
-        const publicUrl = args.publicEndpoint && endpointUrl(args.publicEndpoint, API_PODS.keystone.healthPath);
+        const publicUrl = (service: CatalogService) => {
+            const endpoint = publicEndpointOf(service, args.publicEndpoint);
+            return endpoint && endpointUrl(endpoint, EXPOSURE_CATALOG[service].healthPath);
+        };
         this.endpoints = this.loadBalancerBackends.apply((backends) => Object.fromEntries(backends.map((backend) => [
             backend.service,
             distinct([
-                ...(backend.service === "keystone" && publicUrl ? [publicUrl] : []),
+                ...[publicUrl(backend.service)].filter((url): url is string => url !== undefined),
                 ...backend.nodes.map((node) => `http://${node.node}:${backend.port}${backend.healthCheck}`),
             ]).map((url) => ({ url })),
         ])));
         this.checks = this.loadBalancerBackends.apply((backends) => distinct([
             ...backends.flatMap((backend) => backend.nodes.map((node) => `curl -I http://${node.node}:${backend.port}${backend.healthCheck}`)),
-            ...(publicUrl ? [`curl -I ${publicUrl}`] : []),
+            ...backends.flatMap((backend) => [publicUrl(backend.service)].filter((url): url is string => url !== undefined).map((url) => `curl -I ${url}`)),
             // One API pod per backend node, and the policy kube-proxy programs (KUBE-XLB chains).
-            ...backends.map((backend) => `kubectl -n ${args.namespace} get pods -o wide -l ${selectorText(backend.service)}`),
+            ...exposed.map(({ name, release }) => `kubectl -n ${args.namespace} get pods -o wide -l ${selectorText(podSelector(name, release))}`),
             ...backends.map((backend) => `kubectl -n ${args.namespace} get svc ${backend.service}-nodeport -o jsonpath='{.spec.externalTrafficPolicy}'`),
             "sudo iptables -t nat -L KUBE-NODEPORTS",
         ]));
@@ -115,6 +124,6 @@ export function staticBand(range: { min: number; max: number }): { min: number; 
     return { min: range.min, max: range.min + Math.min(Math.max(16, Math.floor(size / 32)), 128) - 1 };
 }
 
-function selectorText(service: ApiServiceName): string {
-    return Object.entries(API_PODS[service].selector).map(([key, value]) => `${key}=${value}`).join(",");
+function selectorText(selector: Record<string, string>): string {
+    return Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(",");
 }

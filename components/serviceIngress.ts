@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { API_PODS, ApiServiceName } from "../lib/charts";
+import { CatalogService, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { INGRESS_ANNOTATIONS, IngressTls, rulesFor } from "../lib/ingressObjects";
 
 export interface ServiceIngressArgs {
-    service: ApiServiceName;
+    service: CatalogService;
     namespace: string;
     className: string;
     publicDomain?: string;
@@ -16,8 +16,9 @@ export interface ServiceIngressArgs {
 
 /**
  * The Ingress openstack-helm charts used to render for a service (`network.<svc>.ingress.public`),
- * now the program's own: hosts `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc.cluster.local`, and
- * `<svc>.<publicDomain>` when one is set, all to the chart's ClusterIP Service.
+ * now the program's own: hosts `<host>`, `<host>.<ns>`, `<host>.<ns>.svc.cluster.local`, and
+ * `<host>.<publicDomain>` when one is set, all to the chart's ClusterIP Service. `<host>` is the
+ * chart's public host name (`endpoints.<type>.hosts.public`: glance, nova, novncproxy, cloudformation, ...).
  */
 export class ServiceIngress extends pulumi.ComponentResource {
     public readonly ingress: k8s.networking.v1.Ingress;
@@ -28,15 +29,16 @@ export class ServiceIngress extends pulumi.ComponentResource {
     constructor(name: string, args: ServiceIngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:ingress:ServiceIngress", name, {}, opts);
         const { service, namespace } = args;
-        this.publicHost = args.publicDomain ? `${service}.${args.publicDomain}` : undefined;
-        this.hosts = [service, `${service}.${namespace}`, `${service}.${namespace}.svc.cluster.local`,
+        const { host, application } = EXPOSURE_CATALOG[service];
+        this.publicHost = args.publicDomain ? `${host}.${args.publicDomain}` : undefined;
+        this.hosts = [host, `${host}.${namespace}`, `${host}.${namespace}.svc.cluster.local`,
             ...(this.publicHost ? [this.publicHost] : [])];
-        this.backend = API_PODS[service].service;
+        this.backend = EXPOSURE_CATALOG[service].service;
         this.ingress = new k8s.networking.v1.Ingress(service, {
             metadata: {
                 name: service,
                 namespace,
-                labels: { application: service, component: "ingress" },
+                labels: { application, component: "ingress" },
                 annotations: { ...INGRESS_ANNOTATIONS, ...args.tls?.annotations },
             },
             spec: {

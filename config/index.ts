@@ -7,16 +7,17 @@ import * as net from "net";
 import * as path from "path";
 import { z } from "zod";
 import {
-    API_SERVICES, ApiServiceName, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
+    API_SERVICES, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
     rabbitmqStatefulSetName, SERVICE_NAMES, ServiceName,
 } from "../lib/charts";
 import { archiveName, localChartPath } from "../lib/chartBundle";
+import { CATALOG_SERVICES, CatalogService, deployedByProgram, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
 import { installsMetalLb, METALLB_CHART } from "../lib/vip";
 import { CREDENTIAL_IDS, CredentialId, ownedConflict, touchesOwned } from "../lib/ownedValues";
 import { ConfigError, HIDDEN, isPlainObject, Raw, show } from "./check";
 import {
-    ALLOWED_KEYS, CONFIG_KEYS, DEFAULT_BGP_HOLD_TIME, DEFAULT_NODE_PORTS, DEFAULT_REPLICAS, DEFAULT_VIP_TOLERATION_SECONDS,
+    ALLOWED_KEYS, CONFIG_KEYS, DEFAULT_BGP_HOLD_TIME, DEFAULT_EXPOSED_SERVICES, DEFAULT_NODE_PORTS, DEFAULT_REPLICAS, DEFAULT_VIP_TOLERATION_SECONDS,
     EXPOSURE_MODES, INGRESS_CONTROLLERS, LIMITS,
     RESERVED_NAMESPACES, SCALAR_KEYS, stackSchema, StackConfigShape, VIP_MODES, VipShape,
 } from "./schema";
@@ -63,7 +64,8 @@ export interface PublicEndpoint {
 }
 
 export interface NodePortSettings {
-    ports: Record<ApiServiceName, number>;
+    /** The node port of each exposed service. */
+    ports: Partial<Record<CatalogService, number>>;
     externalTrafficPolicy: ExternalTrafficPolicy;
     range: { min: number; max: number };
     /** The external load balancer's front end, which keystone advertises in its catalog. */
@@ -90,8 +92,16 @@ export interface IngressSettings {
 export type ExposureMode = (typeof EXPOSURE_MODES)[number];
 
 /** Every mode's section is parsed whatever the mode, so that switching modes is a one-line change. */
+/** A catalog entry to expose, and the release whose pods serve it (`release_group`). */
+export interface ExposedService {
+    name: CatalogService;
+    release: string;
+}
+
 export interface ExposureSettings {
     mode: ExposureMode;
+    /** In catalog order; keystone and horizon unless taco:exposure.services says otherwise. */
+    services: ExposedService[];
     nodePort: NodePortSettings;
     ingress: IngressSettings;
     /** The entry point's stable address (ingress and hierarchical modes only). */
@@ -170,7 +180,7 @@ export const DEFAULTS = {
     replicas: DEFAULT_REPLICAS,
     persistence: { enabled: false },
     exposureMode: "clusterip" as ExposureMode,
-    nodePorts: { ...DEFAULT_NODE_PORTS } as Record<ApiServiceName, number>,
+    nodePorts: DEFAULT_NODE_PORTS,
     nodePortRange: "30000-32767",
     externalTrafficPolicy: "Local" as ExternalTrafficPolicy,
     ingressController: "haproxy-ingress" as IngressControllerKind,
@@ -190,7 +200,8 @@ export function protectByDefault(stack: string): boolean {
 
 /** Names the program's releases and Services take in the namespace; an ingress release may not take one. */
 const NAMES_TAKEN = [
-    ...SERVICE_NAMES, rabbitmqStatefulSetName("rabbitmq"), "keystone-api", "horizon-int", "keystone-nodeport", "horizon-nodeport",
+    ...SERVICE_NAMES, rabbitmqStatefulSetName("rabbitmq"),
+    ...CATALOG_SERVICES.flatMap((service) => [EXPOSURE_CATALOG[service].service.name, `${service}-nodeport`]),
 ];
 
 export interface ParseOptions {
@@ -542,31 +553,64 @@ function checkCredentialSecret(key: string, name: string, value: string | undefi
 
 function parseExposure(value: StackConfigShape["exposure"], nodes: NodesSettings, warn: (message: string) => void): ExposureSettings {
     const mode = value?.mode ?? DEFAULTS.exposureMode;
-    const nodePort = parseNodePort(value?.nodePort, mode === "nodeport");
+    const services = parseExposedServices(value?.services);
+    const nodePort = parseNodePort(value?.nodePort, mode === "nodeport", services);
     const ingress = parseIngress(value?.ingress);
     const vip = parseVip(value?.vip, mode, nodes, warn);
-    return { mode, nodePort, ingress, vip };
+    return { mode, services, nodePort, ingress, vip };
 }
 
-function parseNodePort(value: NonNullable<StackConfigShape["exposure"]>["nodePort"], active: boolean): NodePortSettings {
+/**
+ * The exposed catalog entries and their releases. keystone's and horizon's releases are the
+ * program's own (named after their charts); another chart's release is the operator's, named
+ * after its chart unless given. The schema has already refused names outside the catalog.
+ */
+function parseExposedServices(value: NonNullable<StackConfigShape["exposure"]>["services"]): ExposedService[] {
+    const given: Partial<Record<CatalogService, { release?: string } | null | undefined>> = value
+        ?? Object.fromEntries(DEFAULT_EXPOSED_SERVICES.map((service) => [service, {}]));
+    return CATALOG_SERVICES.filter((service) => service in given).map((service) => {
+        const release = given[service]?.release;
+        if (release !== undefined && deployedByProgram(service) && release !== service) {
+            throw new ConfigError(`taco:exposure.services.${service}.release`, release,
+                `${service} is deployed by this program as release ${service}; a release may be named only for ${CATALOG_SERVICES.filter((s) => !deployedByProgram(s)).join(", ")}`);
+        }
+        return { name: service, release: release ?? EXPOSURE_CATALOG[service].chart };
+    });
+}
+
+function parseNodePort(value: NonNullable<StackConfigShape["exposure"]>["nodePort"], active: boolean, services: ExposedService[]): NodePortSettings {
     const key = "taco:exposure.nodePort";
     const range = parseRange(`${key}.range`, value?.range ?? DEFAULTS.nodePortRange);
-    const ports = {} as Record<ApiServiceName, number>;
-    for (const service of API_SERVICES) {
+    const ports: Partial<Record<CatalogService, number>> = {};
+    const holder = new Map<number, CatalogService>();
+    for (const { name: service } of services) {
         const port = value?.ports?.[service] ?? DEFAULTS.nodePorts[service];
         if (typeof port !== "number" || !Number.isInteger(port) || port < range.min || port > range.max) {
             throw new ConfigError(`${key}.ports.${service}`, port, `expected a whole number from ${range.min} to ${range.max}`);
         }
+        const other = holder.get(port);
+        if (other) throw new ConfigError(`${key}.ports.${service}`, port, `must differ from taco:exposure.nodePort.ports.${other}`);
+        holder.set(port, service);
         ports[service] = port;
     }
-    if (ports.keystone === ports.horizon) {
-        throw new ConfigError(`${key}.ports.horizon`, ports.horizon, "must differ from taco:exposure.nodePort.ports.keystone");
+    const exposed = new Set(services.map(({ name }) => name));
+    for (const [service, port] of Object.entries(value?.ports ?? {})) {
+        if (port !== undefined && !exposed.has(service as CatalogService)) {
+            throw new ConfigError(`${key}.ports.${service}`, port,
+                `${service} is not exposed: add it to taco:exposure.services (exposed: ${[...exposed].join(", ") || "none"}) or leave its port out`);
+        }
     }
     const externalTrafficPolicy = value?.externalTrafficPolicy ?? DEFAULTS.externalTrafficPolicy;
     const publicEndpoint = value?.publicEndpoint ? parsePublicEndpoint(`${key}.publicEndpoint`, value.publicEndpoint) : undefined;
     if (active && !publicEndpoint) {
         throw new ConfigError(`${key}.publicEndpoint`, undefined,
             "required in nodeport mode: { scheme, host, port } of the external load balancer's front end, which keystone advertises as its public endpoint");
+    }
+    // The load balancer serves every other API on its own port (lib/endpoints.ts publicEndpointOf).
+    const sharing = services.find(({ name }) => name !== "keystone" && name !== "horizon" && EXPOSURE_CATALOG[name].service.port === publicEndpoint?.port);
+    if (active && sharing) {
+        throw new ConfigError(`${key}.publicEndpoint.port`, publicEndpoint!.port,
+            `must differ from the port the load balancer serves ${sharing.name} on (${EXPOSURE_CATALOG[sharing.name].service.port}, its API's own)`);
     }
     return { ports, externalTrafficPolicy, range, publicEndpoint };
 }

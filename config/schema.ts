@@ -5,6 +5,7 @@
 // ports must lie in) is checked after it, in config/index.ts, with messages of the same form.
 import { z } from "zod";
 import { API_SERVICES, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, SERVICE_NAMES, ServiceName } from "../lib/charts";
+import { CATALOG_SERVICES, CatalogService, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { CREDENTIAL_IDS } from "../lib/ownedValues";
 
 /** RFC 1123 DNS subdomain: what Kubernetes allows for node names and what TLS and DNS accept as hosts. */
@@ -50,7 +51,10 @@ export const VIP_MODES = ["none", "interface", "l2", "routed"] as const;
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 
 export const DEFAULT_REPLICAS: Record<ServiceName, number> = { rabbitmq: 1, memcached: 1, mariadb: 1, keystone: 3, horizon: 1 };
-export const DEFAULT_NODE_PORTS = { keystone: 30500, horizon: 31000 } as const;
+/** Each catalog entry's default node port (lib/exposureCatalog.ts). */
+export const DEFAULT_NODE_PORTS = Object.fromEntries(CATALOG_SERVICES.map((service) => [service, EXPOSURE_CATALOG[service].nodePort])) as Record<CatalogService, number>;
+/** What `taco:exposure.services` exposes unless set: what the program deploys. */
+export const DEFAULT_EXPOSED_SERVICES = API_SERVICES;
 /** Instead of the 300 s Kubernetes adds for unreachable and not-ready nodes. */
 export const DEFAULT_VIP_TOLERATION_SECONDS = 30;
 /** BGP hold time in seconds (FRR's default is 180; a VIP wants failure noticed in seconds). */
@@ -148,12 +152,13 @@ const publicEndpoint = object({
 });
 
 const nodePort = object({
-    ports: documented(object({ keystone: z.unknown().optional(), horizon: z.unknown().optional() }),
-        "fixed node ports (within range)", `${DEFAULT_NODE_PORTS.keystone}, ${DEFAULT_NODE_PORTS.horizon}`).nullish(),
+    ports: documented(object(Object.fromEntries(CATALOG_SERVICES.map((service) => [service, z.unknown().optional()])) as Record<CatalogService, z.ZodOptional<z.ZodUnknown>>),
+        "fixed node ports per exposed service (within range, all different)",
+        CATALOG_SERVICES.map((service) => `${service} ${DEFAULT_NODE_PORTS[service]}`).join(", ")).nullish(),
     externalTrafficPolicy: documented(oneOf(["Local", "Cluster"]), "`Local` or `Cluster`", "Local").optional(),
     range: documented(z.string(expected("the cluster's --service-node-port-range as \"<min>-<max>\"")),
         "the cluster's `--service-node-port-range`", "30000-32767").optional(),
-    publicEndpoint: documented(publicEndpoint, "`{ scheme, host, port }` of the load balancer's front end; keystone's public endpoint (required in `nodeport`)").optional(),
+    publicEndpoint: documented(publicEndpoint, "`{ scheme, host, port }` of the load balancer's front end; keystone's public endpoint, and other exposed APIs' at the same host and scheme on their own port (required in `nodeport`)").optional(),
 }).nullish();
 
 const ingress = object({
@@ -216,8 +221,18 @@ const vip = documented(z.discriminatedUnion("mode", [
     object({ mode: z.literal("routed"), address: vipAddress, bgp, metallb }, " (mode routed)"),
 ], { error: `allowed: ${VIP_MODES.join(", ")}` }), "the entry point's stable address (`ingress` and `hierarchical` only): `{ mode: none|interface|l2|routed, address, ... }`", "{ mode: none }");
 
+// Undocumented leaf: the parent's row says what it is (one row, not one per catalog entry).
+const exposedService = object({
+    release: text("a Helm release name (a DNS label of at most 53 characters)", DNS_LABEL, LIMITS.releaseName),
+}).partial().nullish();
+
+const exposedServices = documented(object(Object.fromEntries(CATALOG_SERVICES.map((service) => [service, exposedService])) as Record<CatalogService, typeof exposedService>),
+    `the OpenStack APIs to expose, \`<name>: {}\` or \`<name>: { release }\`: the Helm release (its pods' \`release_group\`, default the chart's name) of a chart this program does not deploy; names: ${CATALOG_SERVICES.join(", ")}`,
+    DEFAULT_EXPOSED_SERVICES.join(", "));
+
 const exposure = object({
     mode: documented(oneOf(EXPOSURE_MODES), "`clusterip`, `nodeport`, `ingress`, `hierarchical`", "clusterip").optional(),
+    services: exposedServices.nullish(),
     nodePort,
     ingress,
     vip: vip.optional(),

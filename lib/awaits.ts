@@ -96,6 +96,15 @@ export const SKIP_AWAIT_REASONS: Record<string, string> = {
     [INGRESS]: "the ingress controllers publish no address in Ingress status (no LoadBalancer Service behind them), so Pulumi's await would time out while traffic flows; the `checks` output shows the routes work (lib/ingressObjects.ts)",
 };
 
+/**
+ * Why a Service in front of pods of a release outside the stack (a chart this program does not
+ * deploy: components/nodePortExposure.ts) turns its await off: whoever runs that chart installs
+ * the release before or after `pulumi up`, and nothing the stack registers produces its endpoints,
+ * so Pulumi's await would fail after 10 minutes whenever that release is not up yet, although the
+ * Service is right and forwards as soon as its pods are ready.
+ */
+export const EXTERNAL_PODS_SKIP_AWAIT = "its pods belong to a release outside the stack, which nothing the stack registers produces";
+
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 const obj = (value: unknown): Record<string, any> => (value !== null && typeof value === "object" ? value as Record<string, any> : {});
 
@@ -256,9 +265,12 @@ export function awaitModel(resources: RegisteredResource[]): AwaitModel[] {
     }
 
     function serviceModel(resource: RegisteredResource): AwaitModel {
-        if (skipsAwait(resource)) return { resource, waits: [], skipped: SKIP_AWAIT_REASONS[SERVICE] ?? "" };
         const spec = obj(resource.inputs.spec);
         const selector = obj(spec.selector) as Record<string, string>;
+        if (skipsAwait(resource)) {
+            const external = selector.release_group !== undefined && !releaseNamed(selector.release_group);
+            return { resource, waits: [], skipped: external ? EXTERNAL_PODS_SKIP_AWAIT : SKIP_AWAIT_REASONS[SERVICE] ?? "" };
+        }
         // await/service.go: ExternalName, headless and selector-less Services are not awaited for pods.
         if (spec.type === "ExternalName" || spec.clusterIP === "None" || Object.keys(selector).length === 0) return { resource, waits: [] };
         const pods = podProducers(selector);

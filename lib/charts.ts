@@ -45,46 +45,7 @@ export const CHARTS_WITH_VOLUME: readonly ServiceName[] = ["rabbitmq", "mariadb"
 /** The label every chart selects its pods' nodes by, by default (`labels.*.node_selector_*`). */
 export const CONTROL_PLANE_LABEL = { key: "openstack-control-plane", value: "enabled" } as const;
 
-/**
- * How to reach an API service's pods. helm-toolkit's `kubernetes_metadata_labels` gives every pod
- * `release_group` (the release name, as `release_group` is null in values.yaml), `application` and
- * `component`.
- */
-export interface ApiPods {
-    /** Labels that select the API pods of the release of the same name as the service. */
-    selector: Record<string, string>;
-    /** The named container port the API listens on. */
-    containerPort: string;
-    /** The chart's own ClusterIP Service in front of the pods, and its port. */
-    service: { name: string; port: number };
-    /** The values path of the node selector of these pods (`<path>.node_selector_key/_value`). */
-    nodeLabelsPath: string;
-    /** The chart's endpoint key (`endpoints.<key>`). */
-    endpoint: string;
-    /** The path clients check the API on. */
-    healthPath: string;
-}
-
-export const API_PODS: Record<ApiServiceName, ApiPods> = {
-    keystone: {
-        selector: { release_group: "keystone", application: "keystone", component: "api" },
-        containerPort: "ks-pub",
-        // endpoints.identity.hosts.internal / port.api.service
-        service: { name: "keystone-api", port: 5000 },
-        nodeLabelsPath: "labels.api",
-        endpoint: "identity",
-        healthPath: "/v3",
-    },
-    horizon: {
-        selector: { release_group: "horizon", application: "horizon", component: "server" },
-        containerPort: "web",
-        // endpoints.dashboard.hosts.default / port.web.default
-        service: { name: "horizon-int", port: 80 },
-        nodeLabelsPath: "labels.dashboard",
-        endpoint: "dashboard",
-        healthPath: "/auth/login/",
-    },
-};
+// What exposing an API needs (pod labels, port names, Services, paths) lives in lib/exposureCatalog.ts.
 
 /** Keystone's `rabbitmq-rabbitmq-<n>` transport URL is built from the rabbitmq release's StatefulSet. */
 export function rabbitmqStatefulSetName(releaseName: string): string {

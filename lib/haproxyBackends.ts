@@ -3,6 +3,7 @@
 // (`haproxy -c` passes) rather than a fragment and a conversation.
 import type { PublicEndpoint } from "../config";
 import type { LoadBalancerBackend } from "../components/nodePortExposure";
+import { publicEndpointOf } from "./endpoints";
 import { FailoverBound, failoverBound } from "./failoverBound";
 
 /**
@@ -105,7 +106,7 @@ export function renderHaproxyBackends(backends: LoadBalancerBackend[], stack: st
             `backend taco_${backend.service}`,
             "    balance roundrobin",
             `    option httpchk GET ${backend.healthCheck}`,
-            "    http-check expect status 200",
+            `    http-check expect status ${backend.healthStatus ?? 200}`,
             ...backend.nodes.map((node) => `    server ${node.node} ${node.internalIP ?? node.node}:${backend.port} check`
                 + (node.internalIP ? "" : " resolvers taco_dns resolve-prefer ipv4 init-addr last,libc,none")),
         );
@@ -115,7 +116,9 @@ export function renderHaproxyBackends(backends: LoadBalancerBackend[], stack: st
 
 /**
  * Front ends: keystone on its public endpoint's port (TLS terminated there when its scheme is
- * https), horizon on 80 and, terminating TLS, 443 (8080/8443 when keystone already holds one).
+ * https), horizon on 80 and, terminating TLS, 443 (8080/8443 when keystone already holds one),
+ * every other API on its own port at keystone's scheme (lib/endpoints.ts publicEndpointOf), which
+ * is what its chart registers in the catalog (the `chartEndpointValues` output).
  */
 function frontends(backends: LoadBalancerBackend[], publicEndpoint: PublicEndpoint | undefined): string[] {
     const lines: string[] = [];
@@ -124,9 +127,10 @@ function frontends(backends: LoadBalancerBackend[], publicEndpoint: PublicEndpoi
     const taken = new Set<number>();
     for (const backend of backends) {
         const binds: string[] = [];
-        if (backend.service === "keystone") {
-            binds.push(`bind :${keystone.port}${keystone.scheme === "https" ? ` ${tls}` : ""}`);
-            taken.add(keystone.port);
+        if (backend.service !== "horizon") {
+            const front = publicEndpointOf(backend.service, keystone)!;
+            binds.push(`bind :${front.port}${front.scheme === "https" ? ` ${tls}` : ""}`);
+            taken.add(front.port);
         } else {
             const http = taken.has(80) ? 8080 : 80;
             const https = taken.has(443) ? 8443 : 443;

@@ -1,8 +1,9 @@
 // Pod Security admission for the namespaces the program creates (its own, and metallb-system
 // with a VIP that installs MetalLB): the level is the most permissive one any pod placed there
 // needs, computed in one place from what each part of the program puts there. A part adds its pods' needs; the namespace takes the maximum (podSecurityLevel).
-import { ServiceSettings, TacoConfig, VipSettings } from "../config";
+import { ExposedService, ServiceSettings, TacoConfig, VipSettings } from "../config";
 import { ServiceName, SERVICE_NAMES } from "./charts";
+import { deployedByProgram, EXPOSURE_CATALOG, EXTERNAL_CHART_POD_SECURITY } from "./exposureCatalog";
 import { installsMetalLb } from "./vip";
 
 /** The Pod Security Standards levels, least to most permissive. */
@@ -131,9 +132,16 @@ export function namespacePodSecurity(config: TacoConfig): PodSecurityNeed[] {
     const { mode, ingress, vip } = config.exposure;
     return [
         ...openstackChartNeeds(config.services),
+        ...externalChartNeeds(config.exposure.services),
         ...(mode === "ingress" ? entryControllerNeeds(ingress.className, vip) : []),
         ...(mode === "hierarchical" ? [ingressControllerNeed(ingress.className, false)] : []),
     ];
+}
+
+/** The charts outside the stack whose APIs are exposed: their releases share the namespace. */
+function externalChartNeeds(services: ExposedService[]): PodSecurityNeed[] {
+    const releases = new Map(services.filter(({ name }) => !deployedByProgram(name)).map(({ name, release }) => [release, EXPOSURE_CATALOG[name].chart]));
+    return [...releases].map(([release, chart]) => ({ pods: `${release} (chart ${chart}, outside the stack)`, ...EXTERNAL_CHART_POD_SECURITY[chart] }));
 }
 
 /**

@@ -3,7 +3,7 @@
 // what each waits for and for how long at worst, the critical path, and what the cluster must
 // provide. Built from what the program registers (under the mocks) and the await model.
 import { TacoConfig } from "../config";
-import { awaitModel, AwaitModel, chartOf, RegisteredResource, timeoutOf } from "./awaits";
+import { awaitModel, AwaitModel, chartOf, EXTERNAL_PODS_SKIP_AWAIT, RegisteredResource, timeoutOf } from "./awaits";
 import { CHART_ROLLOUT, SERVICE_NAMES, ServiceName, TOLERATION_GAPS, tolerationsPath } from "./charts";
 import { formatSeconds } from "./failoverBound";
 import { INGRESS_CONTROLLER_CHARTS } from "./ingressControllers";
@@ -196,7 +196,8 @@ export function renderRollout(stack: string, resources: RegisteredResource[], co
                 const polled = (urns: string[]) => urns.map((urn) => rollout.steps.find((other) => other.model.resource.urn === urn)?.model.resource.name ?? urn);
                 const waits = step.model.waits.map((wait) => `${wait.what} (${duration(wait.timeoutSeconds)})`
                     + (wait.inCluster.length > 0 ? `, whose init containers wait in the cluster for ${polled(wait.inCluster).join(", ")}` : "")).join("; then ");
-                const skipped = step.model.skipped !== undefined && step.model.resource.type !== RELEASE ? "nothing: `pulumi.com/skipAwait` (lib/awaits.ts SKIP_AWAIT_REASONS)" : "";
+                const skipped = step.model.skipped !== undefined && step.model.resource.type !== RELEASE
+                    ? `nothing: \`pulumi.com/skipAwait\` (${step.model.skipped === EXTERNAL_PODS_SKIP_AWAIT ? step.model.skipped : "lib/awaits.ts SKIP_AWAIT_REASONS"})` : "";
                 lines.push(`| ${label(step.model.resource)} | ${waits || skipped} | ${duration(step.worstSeconds)} | ${duration(step.typicalSeconds)} |`);
             }
             lines.push("");

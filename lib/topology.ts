@@ -3,7 +3,8 @@
 // load balancer or VIP → node ports or controllers → Services → pods, with the stack's own node
 // names and ports. GitHub renders it in README.md and in job summaries.
 import type { TacoConfig } from "../config";
-import { API_PODS, ApiServiceName } from "./charts";
+import { API_SERVICES } from "./charts";
+import { CatalogService, EXPOSURE_CATALOG, serviceOfChartService, serviceOfSelector } from "./exposureCatalog";
 import { endpointUrl } from "./endpoints";
 
 /** A registered resource as the offline plan records it (inputs with secrets masked or not). */
@@ -81,9 +82,9 @@ export function renderTopology(input: TopologyInput): string {
 
     // Pods behind the charts' own Services and the program's.
     const drawnPods = new Set<string>();
-    const podsOf = (service: ApiServiceName) => {
-        const pods = API_PODS[service];
-        const id = `pods_${service}`;
+    const podsOf = (service: CatalogService) => {
+        const pods = EXPOSURE_CATALOG[service];
+        const id = `pods_${safe(service)}`;
         if (!drawnPods.has(id)) {
             drawnPods.add(id);
             const spread = mode === "nodeport" && nodeNames.length > 0 ? `<br/>on ${nodeNames.join(", ")}` : "";
@@ -91,8 +92,7 @@ export function renderTopology(input: TopologyInput): string {
         }
         return id;
     };
-    const apiServiceOf = (selector: Record<string, string> | undefined): ApiServiceName | undefined =>
-        (Object.keys(API_PODS) as ApiServiceName[]).find((service) => selector?.application === service);
+    const apiServiceOf = serviceOfSelector;
 
     // Entry: a VIP or an external load balancer in front of the nodes.
     let front = "client";
@@ -109,8 +109,8 @@ export function renderTopology(input: TopologyInput): string {
 
     if (mode === "clusterip") {
         lines[1] = `    client(["client in the cluster"])`;
-        for (const service of Object.keys(API_PODS) as ApiServiceName[]) {
-            const chartService = API_PODS[service].service;
+        for (const service of input.config?.exposure.services.map((exposed) => exposed.name) ?? API_SERVICES) {
+            const chartService = EXPOSURE_CATALOG[service].service;
             const id = `svc_${safe(chartService.name)}`;
             node(id, `Service ${chartService.name} :${chartService.port}`);
             edge("client", id);
@@ -177,7 +177,7 @@ export function renderTopology(input: TopologyInput): string {
             edge(id, controllerId(target));
             continue;
         }
-        const service = (Object.keys(API_PODS) as ApiServiceName[]).find((s) => API_PODS[s].service.name === backend.name);
+        const service = serviceOfChartService(backend.name);
         const id = `svc_${safe(backend.name)}`;
         node(id, `Service ${backend.name} :${backend.port.number}`);
         edge(controllerId(from), id, label);

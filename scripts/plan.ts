@@ -10,6 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, parseConfig } from "../config";
 import { renderEndpoints } from "../lib/endpointsReport";
+import { ChartValuesToSet, valuesPerOutsideRelease } from "../lib/exposure";
 import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderRouterFrr } from "../lib/routerFrr";
@@ -50,6 +51,15 @@ async function main(stack: string, program?: string, nodeAddresses?: Record<stri
         const from = repositoryOpts ? ["--repo", repositoryOpts.repo, "--version", version] : [];
         const header = commentLine(["helm", "template", name, chart, ...from, "-n", namespace, "-f", path.basename(file)]);
         fs.writeFileSync(file, header + YAML.stringify(masked(release.inputs.values ?? {}), { lineWidth: 0 }));
+        written.push(file);
+    }
+    // Releases outside the stack whose APIs are exposed: what the operator installs them with.
+    for (const outside of valuesPerOutsideRelease((run.outputs.chartEndpointValues ?? {}) as Record<string, ChartValuesToSet>)) {
+        const file = path.join(dir, `${outside.release}.outside.values.yaml`);
+        const header = `# not deployed by this program: give release ${outside.release} (chart ${outside.chart}) these values\n`
+            + outside.notes.map((note) => `# ${note}\n`).join("")
+            + commentLine(["helm", "upgrade", "--install", outside.release, outside.chart, "-n", config.namespace, "-f", path.basename(file)]);
+        fs.writeFileSync(file, header + YAML.stringify(outside.values, { lineWidth: 0 }));
         written.push(file);
     }
     const rollout = path.join(dir, "rollout.md");

@@ -62,6 +62,23 @@ const RUNS: Array<{ name: string; start: () => Promise<Run> }> = [
         }),
     },
     {
+        name: "nodeport exposing APIs of charts outside the stack (exposure catalog)",
+        start: () => run({
+            "taco:nodes": { controlPlane: LAB_NODES },
+            "taco:exposure": {
+                mode: "nodeport", nodePort: { publicEndpoint: { scheme: "https", host: "lb.example.com", port: 5000 } },
+                services: { keystone: {}, glance: {}, novnc: { release: "nova-site" }, "heat-cfn": {} },
+            },
+        }),
+    },
+    {
+        name: "ingress exposing APIs of charts outside the stack (exposure catalog)",
+        start: () => run({
+            "taco:nodes": { controlPlane: LAB_NODES },
+            "taco:exposure": { mode: "ingress", services: { keystone: {}, horizon: {}, barbican: {}, octavia: {} }, ingress: { publicDomain: "cloud.example.com", tls: { selfSigned: true } } },
+        }),
+    },
+    {
         name: "ingress with an existing TLS Secret",
         start: () => run({
             "taco:nodes": { controlPlane: LAB_NODES },
