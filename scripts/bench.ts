@@ -12,12 +12,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { CATALOG_SERVICES } from "../lib/exposureCatalog";
 import { PROJECT_DIR } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
 const STACKS = ["dev", "staging", "prod"];
 /** Control-plane nodes, on dev's config: each node is labelled (NodePatch) and read back (Node). */
 const NODE_SERIES = [3, 30, 100, 300];
+/** Exposed services: the default two, half the exposure catalog, all of it. */
+const SERVICES_SERIES = [2, Math.ceil(CATALOG_SERVICES.length / 2), CATALOG_SERVICES.length];
 const FLOOR_PROGRAM = path.join(PROJECT_DIR, "tools", "emptyProgram.ts");
 const PROBE = path.join(PROJECT_DIR, "tools", "benchProbe.js");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
@@ -46,12 +49,11 @@ function withNodes(config: Record<string, string>, count: number): Record<string
     return { ...config, "taco:nodes": JSON.stringify({ controlPlane }) };
 }
 
-/**
- * The exposed-services series (2 services → every service in the exposure catalog) joins here once
- * the catalog exists: one preview case per count, on a config exposing that many services.
- */
-function exposedServicesSeries(): Case[] {
-    return [];
+/** The first `count` services of the exposure catalog exposed on dev's config (keystone and horizon first). */
+function withServices(config: Record<string, string>, count: number): Record<string, string> {
+    const exposure = JSON.parse(config["taco:exposure"]);
+    const services = Object.fromEntries(CATALOG_SERVICES.slice(0, count).map((service) => [service, {}]));
+    return { ...config, "taco:exposure": JSON.stringify({ ...exposure, services }) };
 }
 
 function cases(): Case[] {
@@ -60,7 +62,7 @@ function cases(): Case[] {
         previewCase("floor", FLOOR_PROGRAM, "dev", dev),
         ...STACKS.map((stack) => previewCase(stack, "index.ts", stack, readStackConfig(stack), "≤ 1.35×")),
         ...NODE_SERIES.map((count) => previewCase(`nodes ${count}`, "index.ts", "dev", withNodes(dev, count), count === 300 ? "≤ 2.5×" : undefined)),
-        ...exposedServicesSeries(),
+        ...SERVICES_SERIES.map((count) => previewCase(`services ${count}`, "index.ts", "dev", withServices(dev, count))),
         planCase("floor", "dev", FLOOR_PROGRAM),
         ...STACKS.map((stack) => planCase(stack, stack, undefined, stack === "staging" ? undefined : "≤ 1.35×")),
     ];
