@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ExposedService, ExternalTrafficPolicy, PublicEndpoint } from "../config";
 import { distinct, EndpointUrl, endpointUrl, publicEndpointOf } from "../lib/endpoints";
-import { CatalogService, deployedByProgram, EXPOSURE_CATALOG, podSelector } from "../lib/exposureCatalog";
+import { CatalogService, deployedByProgram, EXPOSURE_CATALOG, nodePortServiceName, podSelector } from "../lib/exposureCatalog";
 import { FailoverBound } from "../lib/failoverBound";
 import { loadBalancerFailoverBound } from "../lib/haproxyBackends";
 import { NodeAddress } from "./controlPlaneNodes";
@@ -71,9 +71,9 @@ export class NodePortExposure extends pulumi.ComponentResource {
         this.services = Object.fromEntries(exposed.map(({ name: service, release, port: nodePort }) => {
             const entry = EXPOSURE_CATALOG[service];
             const external = !deployedByProgram(service);
-            return [service, new k8s.core.v1.Service(`${service}-nodeport`, {
+            return [service, new k8s.core.v1.Service(nodePortServiceName(service), {
                 metadata: {
-                    name: `${service}-nodeport`,
+                    name: nodePortServiceName(service),
                     namespace: args.namespace,
                     labels: { application: entry.application, component: "nodeport" },
                     // Its pods come from a release outside the stack (lib/awaits.ts EXTERNAL_PODS_SKIP_AWAIT).
@@ -106,7 +106,7 @@ export class NodePortExposure extends pulumi.ComponentResource {
             ...backends.flatMap((backend) => [publicUrl(backend.service)].filter((url): url is string => url !== undefined).map((url) => `curl -I ${url}`)),
             // One API pod per backend node, and the policy kube-proxy programs (KUBE-XLB chains).
             ...exposed.map(({ name, release }) => `kubectl -n ${args.namespace} get pods -o wide -l ${selectorText(podSelector(name, release))}`),
-            ...backends.map((backend) => `kubectl -n ${args.namespace} get svc ${backend.service}-nodeport -o jsonpath='{.spec.externalTrafficPolicy}'`),
+            ...backends.map((backend) => `kubectl -n ${args.namespace} get svc ${nodePortServiceName(backend.service)} -o jsonpath='{.spec.externalTrafficPolicy}'`),
             "sudo iptables -t nat -L KUBE-NODEPORTS",
         ]));
         this.registerOutputs({

@@ -11,7 +11,7 @@ import {
     rabbitmqStatefulSetName, SERVICE_NAMES, ServiceName,
 } from "../lib/charts";
 import { archiveName, localChartPath } from "../lib/chartBundle";
-import { CATALOG_SERVICES, CatalogService, deployedByProgram, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
+import { CATALOG_SERVICES, CatalogService, deployedByProgram, EXPOSURE_CATALOG, nodePortServiceName } from "../lib/exposureCatalog";
 import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
 import { installsMetalLb, METALLB_CHART } from "../lib/vip";
 import { CREDENTIAL_IDS, CredentialId, ownedConflict, touchesOwned } from "../lib/ownedValues";
@@ -201,7 +201,7 @@ export function protectByDefault(stack: string): boolean {
 /** Names the program's releases and Services take in the namespace; an ingress release may not take one. */
 const NAMES_TAKEN = [
     ...SERVICE_NAMES, rabbitmqStatefulSetName("rabbitmq"),
-    ...CATALOG_SERVICES.flatMap((service) => [EXPOSURE_CATALOG[service].service.name, `${service}-nodeport`]),
+    ...CATALOG_SERVICES.flatMap((service) => [EXPOSURE_CATALOG[service].service.name, nodePortServiceName(service)]),
 ];
 
 export interface ParseOptions {

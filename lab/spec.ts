@@ -4,7 +4,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type { NodeAddress } from "../components/controlPlaneNodes";
 import type { LoadBalancerBackend } from "../components/nodePortExposure";
 import { parseConfig, PublicEndpoint } from "../config";
 import type { FailoverBound } from "../lib/failoverBound";
@@ -107,11 +106,6 @@ export function haproxySpec(view: ProgramView): HaproxySpec {
     if (!outputs.failoverBound) throw new Error(`stack ${stack}: no failoverBound output in nodeport mode`);
     const { publicEndpoint } = parseConfig(config, PROJECT_DIR, { secretKeys, stack }).exposure.nodePort ?? {};
     return { backends: outputs.loadBalancerBackends, failoverBound: outputs.failoverBound, publicEndpoint };
-}
-
-/** The node names of the backends, in order. */
-export function backendNodes(spec: HaproxySpec): NodeAddress[] {
-    return spec.backends[0]?.nodes ?? [];
 }
 
 /**

@@ -83,14 +83,6 @@ export interface ChartRollout {
     typical: { seconds: number; what: string };
 }
 
-/**
- * The release whose pods serve each `endpoints.<key>` the charts' dependency lists name:
- * oslo_db → mariadb, oslo_messaging → rabbitmq, oslo_cache → memcached, identity → keystone.
- */
-export const ENDPOINT_PROVIDER: Record<string, ServiceName> = {
-    oslo_db: "mariadb", oslo_messaging: "rabbitmq", oslo_cache: "memcached", identity: "keystone", dashboard: "horizon",
-};
-
 export const CHART_ROLLOUT: Record<ServiceName, ChartRollout> = {
     mariadb: {
         // job-cluster-wait.yaml is a plain Job (no hook annotation) and off by default

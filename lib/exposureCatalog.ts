@@ -195,3 +195,8 @@ export function serviceOfSelector(selector: Record<string, string> | undefined):
 export function serviceOfChartService(name: string): CatalogService | undefined {
     return CATALOG_SERVICES.find((service) => EXPOSURE_CATALOG[service].service.name === name);
 }
+
+/** The NodePort Service the program creates for an exposed API (nodeport mode). */
+export function nodePortServiceName(service: CatalogService): string {
+    return `${service}-nodeport`;
+}
