@@ -1,6 +1,6 @@
 // TACO's OpenStack control plane from the openstack-helm charts, and its exposure outside the
 // cluster: ClusterIP (nothing outside), NodePort, Ingress or hierarchical Ingress, by stack config.
-import * as k8s from "@pulumi/kubernetes";
+import { Namespace } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPrerequisites, prerequisitesOf } from "./components/clusterPrerequisites";
 import { ControlPlaneNodes, NodeAddress } from "./components/controlPlaneNodes";
@@ -26,7 +26,7 @@ const config = loadConfig();
 const { exposure } = config;
 
 new ClusterPrerequisites("prerequisites", prerequisitesOf(config));
-const openstackNamespace = new k8s.core.v1.Namespace("namespace", {
+const openstackNamespace = new Namespace("namespace", {
     metadata: { name: config.namespace, labels: podSecurityLabels(podSecurityLevel(namespacePodSecurity(config))) },
 });
 const controlPlane = config.nodes.controlPlane.length > 0

@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions";
+import { StorageClass } from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, TacoConfig } from "../config";
 import { SERVICE_NAMES } from "../lib/charts";
@@ -34,13 +35,13 @@ export class ClusterPrerequisites extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterPrerequisitesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:cluster:ClusterPrerequisites", name, {}, opts);
         for (const storageClass of args.storageClasses) {
-            k8s.storage.v1.StorageClass.get(storageClass.key, storageClass.name, { parent: this });
+            StorageClass.get(storageClass.key, storageClass.name, { parent: this });
         }
         const issuer = args.clusterIssuer;
         if (issuer) {
             // CustomResource.get declares only apiVersion and kind as outputs; naming `spec` too
             // makes the read's spec available.
-            const read = new k8s.apiextensions.CustomResource(issuer.key, {
+            const read = new CustomResource(issuer.key, {
                 apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", spec: undefined,
             }, { parent: this, id: issuer.name });
             this.clusterIssuer = (read as unknown as { spec: pulumi.Output<ClusterIssuerSpec | undefined> }).spec.apply((spec) => {

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Node, NodePatch } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ControlPlaneNodesArgs {
@@ -36,14 +36,14 @@ export interface NodeAddress {
 export class ControlPlaneNodes extends pulumi.ComponentResource {
     public readonly nodeNames: string[];
     /** Every patch, shared and own: what the pods that select these labels wait for. */
-    public readonly patches: k8s.core.v1.NodePatch[];
+    public readonly patches: NodePatch[];
     /** In the order of `nodes`. */
     public readonly addresses: pulumi.Output<NodeAddress[]>;
 
     constructor(name: string, args: ControlPlaneNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:nodes:ControlPlaneNodes", name, {}, opts);
         this.nodeNames = [...args.nodes];
-        const patch = (id: string, node: string, labels: Record<string, string>, force: boolean) => new k8s.core.v1.NodePatch(id, {
+        const patch = (id: string, node: string, labels: Record<string, string>, force: boolean) => new NodePatch(id, {
             metadata: { name: node, labels, ...(force ? { annotations: { "pulumi.com/patchForce": "true" } } : {}) },
         }, { parent: this });
         this.patches = args.nodes.flatMap((node) => [
@@ -54,7 +54,7 @@ export class ControlPlaneNodes extends pulumi.ComponentResource {
         // skips Patch resources in preview (provider.go Create: "cannot preview"), and a
         // server-side apply to a Node that does not exist would create one. The read fails the
         // preview on a listed node that does not exist, before anything is applied.
-        const reads = args.nodes.map((node) => k8s.core.v1.Node.get(`${node}-read`, node, { parent: this }));
+        const reads = args.nodes.map((node) => Node.get(`${node}-read`, node, { parent: this }));
         this.addresses = pulumi.all(reads.map((read) => read.status)).apply((statuses) => statuses.map((status, i) => ({
             node: args.nodes[i],
             internalIP: status?.addresses?.find((address) => address.type === "InternalIP")?.address,

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Ingress } from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { EntryPlacement } from "../lib/ingressControllers";
 import { INGRESS_ANNOTATIONS, IngressTls, rulesFor } from "../lib/ingressObjects";
@@ -25,7 +25,7 @@ export const CLUSTER_CONTROLLER_NAMESPACE = "kube-system";
  * which routes it by Host to the service.
  */
 export class IngressCluster extends IngressController {
-    public readonly catchAll: k8s.networking.v1.Ingress;
+    public readonly catchAll: Ingress;
     public readonly hosts: string[];
 
     constructor(name: string, args: IngressClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -41,7 +41,7 @@ export class IngressCluster extends IngressController {
         const upstream = args.upstream.service;
         const publicWildcard = args.publicDomain ? `*.${args.publicDomain}` : undefined;
         this.hosts = [`*.${upstream.namespace}.svc.cluster.local`, ...(publicWildcard ? [publicWildcard] : [])];
-        this.catchAll = new k8s.networking.v1.Ingress(`${upstream.namespace}-ingress`, {
+        this.catchAll = new Ingress(`${upstream.namespace}-ingress`, {
             metadata: {
                 name: `${upstream.namespace}-ingress`,
                 namespace: upstream.namespace,

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, IngressControllerKind, Toleration } from "../config";
 import { localChartPath } from "../lib/chartBundle";
@@ -17,7 +17,7 @@ export interface IngressControllerArgs {
 
 /** An ingress controller release for one IngressClass; IngressNamespace and IngressCluster place it. */
 export abstract class IngressController extends pulumi.ComponentResource {
-    public readonly release: k8s.helm.v3.Release;
+    public readonly release: Release;
     public readonly className: string;
     /** The IngressClass `spec.controller`, distinct per controller. */
     public readonly controllerName: string;
@@ -39,7 +39,7 @@ export abstract class IngressController extends pulumi.ComponentResource {
         const values = chart.values(spec);
         this.hostPorts = chart.hostPorts(values);
         this.nodeSelector = spec.nodeSelector;
-        this.release = new k8s.helm.v3.Release(spec.releaseName, {
+        this.release = new Release(spec.releaseName, {
             name: spec.releaseName,
             namespace: spec.namespace,
             ...(args.charts.kind === "local"

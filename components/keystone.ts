@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Service } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { rabbitmqStatefulSetName } from "../lib/charts";
 import { EXPOSURE_CATALOG, podSelector } from "../lib/exposureCatalog";
@@ -25,7 +25,7 @@ export interface KeystoneArgs extends OpenStackChartArgs {
  */
 export class Keystone extends OpenStackChart {
     /** Service `keystone`: port 80 to the API pods' `ks-pub`. */
-    public readonly catalogService: k8s.core.v1.Service;
+    public readonly catalogService: Service;
     /** The admin user and its password (secret). */
     public readonly admin: { username: string; password: pulumi.Output<string> };
 
@@ -43,7 +43,7 @@ export class Keystone extends OpenStackChart {
         }, opts);
         this.admin = credentials.keystoneAdmin;
 
-        this.catalogService = new k8s.core.v1.Service("keystone", {
+        this.catalogService = new Service("keystone", {
             metadata: { name: "keystone", namespace: args.namespace, labels: { application: "keystone", component: "catalog" } },
             spec: {
                 type: "ClusterIP",

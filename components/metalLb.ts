@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Namespace } from "@pulumi/kubernetes/core/v1";
+import { Chart, ChartArgs } from "@pulumi/kubernetes/helm/v4";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, Toleration } from "../config";
 import { localChartPath } from "../lib/chartBundle";
@@ -31,15 +32,15 @@ export interface MetalLbArgs {
  * Service's endpoints, the speaker DaemonSet); whatever depends on this component starts after them.
  */
 export class MetalLb extends pulumi.ComponentResource {
-    public readonly namespace: k8s.core.v1.Namespace;
-    public readonly chart: k8s.helm.v4.Chart;
+    public readonly namespace: Namespace;
+    public readonly chart: Chart;
 
     constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("taco:vip:MetalLb", name, {}, opts);
-        this.namespace = new k8s.core.v1.Namespace(METALLB_NAMESPACE, {
+        this.namespace = new Namespace(METALLB_NAMESPACE, {
             metadata: { name: METALLB_NAMESPACE, labels: podSecurityLabels(podSecurityLevel(metallbPodSecurity(args.settings))) },
         }, { parent: this, dependsOn: args.dependsOn });
-        this.chart = new k8s.helm.v4.Chart("metallb", {
+        this.chart = new Chart("metallb", {
             ...metalLbChartSource(args.charts),
             namespace: METALLB_NAMESPACE,
             values: metalLbValues(args.role, args.nodeSelector, args.tolerations),
@@ -49,7 +50,7 @@ export class MetalLb extends pulumi.ComponentResource {
 }
 
 /** helm.v4.Chart takes a local chart path (unpacked directory or .tgz) as `chart`. */
-function metalLbChartSource(charts: ChartSource): Pick<k8s.helm.v4.ChartArgs, "chart" | "version" | "repositoryOpts"> {
+function metalLbChartSource(charts: ChartSource): Pick<ChartArgs, "chart" | "version" | "repositoryOpts"> {
     if (charts.kind === "repository") return { chart: METALLB_CHART.chart, version: METALLB_CHART.version, repositoryOpts: { repo: METALLB_CHART.repository } };
     // parseConfig checked that the directory holds it.
     return { chart: localChartPath(charts.directory, METALLB_CHART.chart, METALLB_CHART.version)! };

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Service } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { ExposedService, ExternalTrafficPolicy, PublicEndpoint } from "../config";
 import { distinct, EndpointUrl, endpointUrl, publicEndpointOf } from "../lib/endpoints";
@@ -51,7 +51,7 @@ export interface LoadBalancerBackend {
  * extra hop `Cluster` takes for about 2/3 of packets with three pods, and keeps the client address.
  */
 export class NodePortExposure extends pulumi.ComponentResource {
-    public readonly services: Partial<Record<CatalogService, k8s.core.v1.Service>>;
+    public readonly services: Partial<Record<CatalogService, Service>>;
     public readonly loadBalancerBackends: pulumi.Output<LoadBalancerBackend[]>;
     /** Service → URLs: the public (load balancer) URL where known, then each backend node's. */
     public readonly endpoints: pulumi.Output<Record<string, EndpointUrl[]>>;
@@ -71,7 +71,7 @@ export class NodePortExposure extends pulumi.ComponentResource {
         this.services = Object.fromEntries(exposed.map(({ name: service, release, port: nodePort }) => {
             const entry = EXPOSURE_CATALOG[service];
             const external = !deployedByProgram(service);
-            return [service, new k8s.core.v1.Service(nodePortServiceName(service), {
+            return [service, new Service(nodePortServiceName(service), {
                 metadata: {
                     name: nodePortServiceName(service),
                     namespace: args.namespace,

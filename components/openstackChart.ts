@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+// The Release class's own module: `@pulumi/kubernetes/helm/v3` (like the package root) also loads
+// the v3 Chart and its YAML support, which loads every API group of the provider, a large part of
+// what a preview spends loading modules (README "Speed"; test/moduleLoading.test.ts).
+import { Release, ReleaseArgs } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, ServiceSettings, Toleration } from "../config";
 import { CHARTS_WITH_VOLUME, REPLICAS_PATH, ServiceName, tolerationsPath, usesHelmWait } from "../lib/charts";
@@ -37,7 +40,7 @@ export const RELEASE_TIMEOUT_SECONDS = 900;
  * merged last, and the release options.
  */
 export abstract class OpenStackChart extends pulumi.ComponentResource {
-    public readonly release: k8s.helm.v3.Release;
+    public readonly release: Release;
     public readonly chart: ServiceName;
     public readonly version: string;
     /** The Helm release name, which the charts' `release_group` labels and resource names derive from. */
@@ -67,7 +70,7 @@ export abstract class OpenStackChart extends pulumi.ComponentResource {
             settings.values,
             ...Object.entries(settings.secretValues).map(([dotted, secret]) => atPath(dotted, secret)),
         );
-        this.release = new k8s.helm.v3.Release(chart, {
+        this.release = new Release(chart, {
             name: this.releaseName,
             namespace: args.namespace,
             ...chartLocation(source, chart, settings.version),
@@ -111,7 +114,7 @@ function volumeValues({ persistence }: ServiceSettings): Values {
 }
 
 /** Where Helm finds the chart: a repository, or a chart on disk for air-gapped sites. */
-function chartLocation(source: ChartSource, chart: ServiceName, version: string): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate"> {
+function chartLocation(source: ChartSource, chart: ServiceName, version: string): Pick<ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate"> {
     if (source.kind === "repository") return { chart, version, repositoryOpts: { repo: source.url } };
     const local = source.charts[chart];
     // Unpacked openstack-helm charts reach helm-toolkit through file://../helm-toolkit.

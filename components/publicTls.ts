@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Secret } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { TlsSettings } from "../config";
@@ -19,7 +19,7 @@ export interface PublicTlsArgs {
  */
 export class PublicTls extends pulumi.ComponentResource {
     /** Only with `selfSigned`: the Secret holding the generated certificate and key. */
-    public readonly secret?: k8s.core.v1.Secret;
+    public readonly secret?: Secret;
     private readonly settings: TlsSettings;
     private readonly selfSignedSecretName: string;
 
@@ -37,7 +37,7 @@ export class PublicTls extends pulumi.ComponentResource {
                 earlyRenewalHours: 24 * 30,
                 allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
             }, { parent: this });
-            this.secret = new k8s.core.v1.Secret(name, {
+            this.secret = new Secret(name, {
                 metadata: { name: this.selfSignedSecretName, namespace: args.namespace },
                 type: "kubernetes.io/tls",
                 stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem },

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Ingress } from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { CatalogService, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { INGRESS_ANNOTATIONS, IngressTls, rulesFor } from "../lib/ingressObjects";
@@ -21,7 +21,7 @@ export interface ServiceIngressArgs {
  * chart's public host name (`endpoints.<type>.hosts.public`: glance, nova, novncproxy, cloudformation, ...).
  */
 export class ServiceIngress extends pulumi.ComponentResource {
-    public readonly ingress: k8s.networking.v1.Ingress;
+    public readonly ingress: Ingress;
     public readonly hosts: string[];
     public readonly publicHost?: string;
     public readonly backend: { name: string; port: number };
@@ -34,7 +34,7 @@ export class ServiceIngress extends pulumi.ComponentResource {
         this.hosts = [host, `${host}.${namespace}`, `${host}.${namespace}.svc.cluster.local`,
             ...(this.publicHost ? [this.publicHost] : [])];
         this.backend = EXPOSURE_CATALOG[service].service;
-        this.ingress = new k8s.networking.v1.Ingress(service, {
+        this.ingress = new Ingress(service, {
             metadata: {
                 name: service,
                 namespace,

@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import { CustomResource, CustomResourcePatch } from "@pulumi/kubernetes/apiextensions";
+import { ConfigMap } from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
@@ -77,7 +78,7 @@ export class Vip extends pulumi.ComponentResource {
     /** What the controller's release waits for (Helm waits for the LoadBalancer's address). */
     public readonly controllerDependsOn: pulumi.Resource[];
     public readonly metalLb?: MetalLb;
-    public readonly scripts?: k8s.core.v1.ConfigMap;
+    public readonly scripts?: ConfigMap;
     public readonly output: VipOutput;
 
     constructor(name: string, args: VipArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -94,7 +95,7 @@ export class Vip extends pulumi.ComponentResource {
         };
 
         if (settings.mode === "interface") {
-            this.scripts = new k8s.core.v1.ConfigMap(`${args.controller.releaseName}-vip-scripts`, {
+            this.scripts = new ConfigMap(`${args.controller.releaseName}-vip-scripts`, {
                 metadata: { name: `${args.controller.releaseName}-vip-scripts`, namespace: args.controller.namespace },
                 data: Object.fromEntries(SCRIPTS.map((script) => [script, fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8")])),
             }, { parent: this, dependsOn: args.dependsOn });
@@ -118,7 +119,7 @@ export class Vip extends pulumi.ComponentResource {
         // admits them (right after an install the webhook refuses connections until it is ready).
         const afterMetalLb: pulumi.CustomResourceOptions = { parent: this, dependsOn: this.metalLb ? [this.metalLb] : args.dependsOn };
         const metallb = (apiVersion: string, kind: string, name: string, spec: Record<string, unknown>) =>
-            new k8s.apiextensions.CustomResource(`${name}-${kind.toLowerCase()}`, {
+            new CustomResource(`${name}-${kind.toLowerCase()}`, {
                 apiVersion, kind, metadata: { name, namespace: METALLB_NAMESPACE }, spec,
             }, afterMetalLb);
         const nodeSelectors = [{ matchLabels: args.nodeSelector }];
@@ -194,7 +195,7 @@ function interfaceAttachment(settings: Extract<ActiveVip, { mode: "interface" }>
     };
 }
 
-type MetalLbCr = (apiVersion: string, kind: string, name: string, spec: Record<string, unknown>) => k8s.apiextensions.CustomResource;
+type MetalLbCr = (apiVersion: string, kind: string, name: string, spec: Record<string, unknown>) => CustomResource;
 
 /** MetalLB with FRR-K8s: the BGP sessions (and BFD) live in FRR-K8s's `frr` container. */
 function metallbBgp(bgp: BgpSettings, nodeSelectors: Record<string, unknown>[], metallb: MetalLbCr): pulumi.Resource[] {
@@ -227,12 +228,12 @@ function calicoBgp(address: string, bgp: BgpSettings, nodeSelector: Record<strin
     opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
     const selector = Object.entries(nodeSelector).map(([key, value]) => `${key} == '${value}'`).join(" && ");
     // The cluster's BGPConfiguration `default` usually exists already: patched, these fields only.
-    const configuration = new k8s.apiextensions.CustomResourcePatch("calico-bgp-default", {
+    const configuration = new CustomResourcePatch("calico-bgp-default", {
         apiVersion: CALICO_API, kind: "BGPConfiguration",
         metadata: { name: "default", annotations: { "pulumi.com/patchForce": "true" } },
         spec: { asNumber: bgp.myASN, serviceLoadBalancerIPs: [{ cidr: hostPrefix(address) }] },
     }, opts);
-    const peers = bgp.peers.map((peer) => new k8s.apiextensions.CustomResource(`calico-${peer.address.replace(/[.:]/g, "-")}`, {
+    const peers = bgp.peers.map((peer) => new CustomResource(`calico-${peer.address.replace(/[.:]/g, "-")}`, {
         apiVersion: CALICO_API, kind: "BGPPeer",
         metadata: { name: `taco-${peer.address.replace(/[.:]/g, "-")}` },
         spec: { peerIP: peer.address, asNumber: peer.asn, nodeSelector: selector },
