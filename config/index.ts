@@ -343,7 +343,7 @@ function valueAt(values: unknown, issuePath: readonly PropertyKey[]): unknown {
 
 /** The first schema issue as a ConfigError: a key that does not belong is reported before anything else. */
 function issueToError(issues: readonly v.BaseIssue<unknown>[], values: Raw): ConfigError {
-    // An object's issue about a key (not a value) is either a key that does not belong or a required key left out.
+    // A strict object's issue that expects `never` at a key is about a key that does not belong.
     const unknownKey = (i: v.BaseIssue<unknown>) => i.type === "strict_object" && i.expected === "never";
     const issue = issues.find(unknownKey) ?? issues[0];
     const path = (issue.path ?? []).map((step) => step.key as PropertyKey);

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { API_SERVICES, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, SERVICE_NAMES, ServiceName } from "../lib/charts";
 import { CATALOG_SERVICES, CatalogService, EXPOSURE_CATALOG } from "../lib/exposureCatalog";
 import { CREDENTIAL_IDS } from "../lib/ownedValues";
+import { isPlainObject } from "./check";
 
 /** RFC 1123 DNS subdomain: what Kubernetes allows for node names and what TLS and DNS accept as hosts. */
 export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -109,9 +110,6 @@ function object<const E extends v.ObjectEntries>(entries: E, context = "") {
 }
 export const ALLOWED_KEYS = "allowed keys of ";
 
-const isMapping = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value) && [Object.prototype, null].includes(Object.getPrototypeOf(value));
-
 /**
  * A mapping whose every key and value follow a schema. Unlike valibot's `record`, which it extends, it
  * takes only a plain object, keeps keys named `constructor` and `prototype` (only `__proto__` is
@@ -124,7 +122,7 @@ function record<K extends v.GenericSchema<string, string>, V extends v.GenericSc
         ...schema,
         "~run"(dataset, config) {
             const input = dataset.value;
-            if (!isMapping(input)) {
+            if (!isPlainObject(input)) {
                 v._addIssue(this, "type", dataset, config);
                 return dataset as unknown as Result;
             }

@@ -25,7 +25,7 @@ function keySchema(key: keyof typeof STACK_SCHEMA): Json {
         ignoreActions: ["check"],
         // A literal's type beside its `const`, for editors that show the type.
         overrideSchema: ({ valibotSchema, jsonSchema }) => valibotSchema.type === "literal"
-            ? { type: typeof (valibotSchema as { literal?: unknown }).literal, ...jsonSchema } : undefined,
+            ? { type: typeof (valibotSchema as { literal?: unknown }).literal as "string" | "number" | "boolean", ...jsonSchema } : undefined,
     }) as Json;
     void $schema;
     return schema;
