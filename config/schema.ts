@@ -143,22 +143,25 @@ function record<K extends v.GenericSchema<string, string>, V extends v.GenericSc
     };
 }
 
-// The addresses as zod checked them when the messages and stack files were written: IPv4 dotted
-// quads without leading zeros; IPv6 in hex digits, colons and dots (no zone) that the WHATWG URL
-// parser takes as a host. The patterns (zod's) go into the JSON Schema, where an editor applies them.
-const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-const CIDRV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
-const IPV6 = "(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))";
-const isIpv6 = (address: string) => /^[0-9a-fA-F:.]+$/.test(address) && URL.canParse(`http://[${address}]`);
-const isCidrv6 = (cidr: string) => {
-    const [address, prefix, ...rest] = cidr.split("/");
-    return rest.length === 0 && prefix !== undefined && `${Number(prefix)}` === prefix && Number(prefix) >= 0 && Number(prefix) <= 128 && isIpv6(address);
+// Addresses: IPv4 as dotted quads without leading zeros (what `ip` and Kubernetes print); IPv6 as
+// hex digits, colons and dots (no zone index) that the WHATWG URL parser accepts as a host. The
+// JSON Schema carries a pattern for editors: exact for IPv4, the character set for IPv6 (the
+// program's check is the exact one).
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = new RegExp(`^(${OCTET}\\.){3}${OCTET}$`);
+const IPV6_CHARACTERS = "[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
+const IPV6_SHAPE = new RegExp(`^${IPV6_CHARACTERS}$`);
+const isIpv6 = (address: string) => IPV6_SHAPE.test(address) && URL.canParse(`http://[${address}]`);
+/** `<address>/<prefix>`, the prefix a plain decimal of at most `bits`. */
+const cidr = (valid: (address: string) => boolean, bits: number) => (text: string) => {
+    const [address, prefix, ...rest] = text.split("/");
+    return rest.length === 0 && /^(0|[1-9][0-9]*)$/.test(prefix ?? "") && Number(prefix) <= bits && valid(address);
 };
 const ADDRESS_FORMATS = {
     ipv4: { pattern: IPV4.source, valid: (address: string) => IPV4.test(address) },
-    ipv6: { pattern: `^${IPV6}$`, valid: isIpv6 },
-    cidrv4: { pattern: CIDRV4.source, valid: (cidr: string) => CIDRV4.test(cidr) },
-    cidrv6: { pattern: `^${IPV6}\\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`, valid: isCidrv6 },
+    ipv6: { pattern: `^${IPV6_CHARACTERS}$`, valid: isIpv6 },
+    cidrv4: { pattern: `^(${OCTET}\\.){3}${OCTET}/(3[0-2]|[12]?[0-9])$`, valid: cidr((address) => IPV4.test(address), 32) },
+    cidrv6: { pattern: `^${IPV6_CHARACTERS}/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`, valid: cidr(isIpv6, 128) },
 };
 
 /** A string in one of the address formats; its JSON Schema is `{ format, pattern }` (the `check` is left out of it). */
