@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { z } from "zod";
+import * as v from "valibot";
 import {
     API_SERVICES, CHARTS_WITH_VOLUME, DEFAULT_CHART_REPOSITORY, PINNED_CHART_VERSIONS,
     rabbitmqStatefulSetName, SERVICE_NAMES, ServiceName,
@@ -262,9 +262,9 @@ export function parseConfig(raw: Record<string, string>, projectDir: string = pr
     }
     for (const name of SERVICE_NAMES) checkValuesBounds(name, (values.services as Raw | undefined)?.[name]);
 
-    const parsed = stackSchema.safeParse(values);
-    if (!parsed.success) throw issueToError(parsed.error.issues, values);
-    const shape = parsed.data;
+    const parsed = v.safeParse(stackSchema, values);
+    if (!parsed.success) throw issueToError(parsed.issues, values);
+    const shape = parsed.output;
 
     const namespace = parseNamespace(shape.namespace);
     const secrets = shape.secrets ?? {};
@@ -342,19 +342,23 @@ function valueAt(values: unknown, issuePath: readonly PropertyKey[]): unknown {
 }
 
 /** The first schema issue as a ConfigError: a key that does not belong is reported before anything else. */
-function issueToError(issues: readonly z.core.$ZodIssue[], values: Raw): ConfigError {
-    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
+function issueToError(issues: readonly v.BaseIssue<unknown>[], values: Raw): ConfigError {
+    // A strict object's issue that expects `never` at a key is about a key that does not belong.
+    const unknownKey = (i: v.BaseIssue<unknown>) => i.type === "strict_object" && i.expected === "never";
+    const issue = issues.find(unknownKey) ?? issues[0];
+    const path = (issue.path ?? []).map((step) => step.key as PropertyKey);
     const hidden = (p: readonly PropertyKey[]) => p[0] === "secrets" && p.length > 1;
-    if (issue.code === "unrecognized_keys") {
-        const at = [...issue.path, issue.keys[0]];
+    if (unknownKey(issue)) {
+        const parent = path.slice(0, -1);
         const allowed = issue.message.startsWith(ALLOWED_KEYS) ? issue.message.slice(ALLOWED_KEYS.length) : `: ${issue.message}`;
-        return new ConfigError(keyOf(at), hidden(at) ? HIDDEN : valueAt(values, at), `unknown key; ${ALLOWED_KEYS}${keyOf(issue.path)}${allowed}`);
+        return new ConfigError(keyOf(path), hidden(path) ? HIDDEN : valueAt(values, path), `unknown key; ${ALLOWED_KEYS}${keyOf(parent)}${allowed}`);
     }
-    if (issue.code === "invalid_key") {
-        const key = issue.path[issue.path.length - 1];
-        return new ConfigError(keyOf(issue.path), key, issue.issues[0]?.message ?? issue.message);
+    const last = issue.path?.[issue.path.length - 1];
+    if (last?.type === "object" && last.origin === "key" && issue.type !== "strict_object") {
+        // A mapping's key that its key schema refuses: the key itself is the value shown.
+        return new ConfigError(keyOf(path), last.key, issue.message);
     }
-    return new ConfigError(keyOf(issue.path), hidden(issue.path) ? HIDDEN : valueAt(values, issue.path), issue.message);
+    return new ConfigError(keyOf(path), hidden(path) ? HIDDEN : valueAt(values, path), issue.message);
 }
 
 /** Nesting and size of raw values, checked without recursion before anything walks them. */

@@ -5,7 +5,7 @@
 //   npm run schema        (rewrites both)
 import * as fs from "fs";
 import * as path from "path";
-import { z } from "zod";
+import { toJsonSchema } from "@valibot/to-json-schema";
 import { DEFAULT_TEXT, STACK_SCHEMA } from "../config/schema";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -18,7 +18,15 @@ type Json = Record<string, any>;
 
 /** One key's JSON Schema (input side: what a stack file may hold), with README's defaults still in. */
 function keySchema(key: keyof typeof STACK_SCHEMA): Json {
-    const { $schema, ...schema } = z.toJSONSchema(STACK_SCHEMA[key], { io: "input", unrepresentable: "any" }) as Json;
+    const { $schema, ...schema } = toJsonSchema(STACK_SCHEMA[key], {
+        target: "draft-2020-12",
+        typeMode: "input",
+        // The address checks are left out: their metadata carries their JSON Schema (`format`, `pattern`).
+        ignoreActions: ["check"],
+        // A literal's type beside its `const`, for editors that show the type.
+        overrideSchema: ({ valibotSchema, jsonSchema }) => valibotSchema.type === "literal"
+            ? { type: typeof (valibotSchema as { literal?: unknown }).literal as "string" | "number" | "boolean", ...jsonSchema } : undefined,
+    }) as Json;
     void $schema;
     return schema;
 }
@@ -34,7 +42,8 @@ function forStackFile(node: unknown, wrap = true): unknown {
     if (node === null || typeof node !== "object") return node;
     const out: Json = {};
     for (const [k, v] of Object.entries(node as Json)) {
-        if (k === DEFAULT_TEXT) continue;
+        // An empty `required` says nothing.
+        if (k === DEFAULT_TEXT || (k === "required" && Array.isArray(v) && v.length === 0)) continue;
         // The branches of an anyOf/oneOf are covered by the wrapper around it; property names are not values.
         out[k] = ["properties", "$defs", "patternProperties"].includes(k)
             ? Object.fromEntries(Object.entries(v as Json).map(([name, inner]) => [name, forStackFile(inner)]))

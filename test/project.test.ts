@@ -5,7 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { z } from "zod";
+import { toJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
 import { CONFIG_KEYS, DEFAULTS, parseConfig } from "../config";
 import { DEFAULT_TEXT, SCALAR_KEYS, STACK_SCHEMA } from "../config/schema";
 
@@ -49,7 +50,7 @@ describe("project: Pulumi.yaml agrees with the code", () => {
         const samples: Record<string, [string, unknown]> = { string: ["openstack", "openstack"], boolean: ["false", false] };
         for (const [declared, declaration] of declarations) {
             const key = tacoKey(declared)! as keyof typeof STACK_SCHEMA;
-            const schemaType = (z.toJSONSchema(STACK_SCHEMA[key], { io: "input" }) as { type?: string }).type;
+            const schemaType = (toJsonSchema(STACK_SCHEMA[key], { typeMode: "input" }) as { type?: string }).type;
             assert.strictEqual(declaration?.type, schemaType, `${declared}: declared ${String(declaration?.type)}, the schema says ${schemaType}`);
             // Pulumi hands a scalar over as its plain text; the code must take it as such.
             const [text, value] = samples[schemaType!];
@@ -70,11 +71,11 @@ describe("project: Pulumi.yaml agrees with the code", () => {
     it("states each declared key's default as the schema does", () => {
         for (const [declared, declaration] of declarations) {
             const key = tacoKey(declared)! as keyof typeof STACK_SCHEMA;
-            const defaultText = (STACK_SCHEMA[key].meta() as Record<string, unknown> | undefined)?.[DEFAULT_TEXT];
+            const defaultText = (v.getMetadata(STACK_SCHEMA[key]) as Record<string, unknown>)[DEFAULT_TEXT];
             assert.ok(typeof defaultText === "string", `${declared}: the schema states no default`);
             assert.ok(String(declaration?.description).includes(`(default ${defaultText})`),
                 `${declared}: the description does not say "(default ${defaultText})": ${declaration?.description}`);
         }
-        assert.strictEqual((STACK_SCHEMA.namespace.meta() as Record<string, unknown>)[DEFAULT_TEXT], DEFAULTS.namespace);
+        assert.strictEqual((v.getMetadata(STACK_SCHEMA.namespace) as Record<string, unknown>)[DEFAULT_TEXT], DEFAULTS.namespace);
     });
 });
