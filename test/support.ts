@@ -1,13 +1,16 @@
 // What the tests share: running the program with a config, finding what it registered, and the
 // reference copies of the charts' values.yaml files.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { format } from "util";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { archiveName, bundledCharts } from "../lib/chartBundle";
 import { readArchivedFile } from "../lib/chartPull";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
 import { nodeReadState, readStack } from "../tools/stackConfig";
+import { planCommand } from "../scripts/plan";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -149,6 +152,51 @@ function wrap(stackRun: StackRun): Run {
         plainOutputs: () => unwrap(stackRun.outputs) as Record<string, any>,
     };
     return self;
+}
+
+export interface PlanResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+    /** The plan/ directory that received <stack>/ (a scratch one, not the project's). */
+    planRoot: string;
+}
+
+let scratchPlans: string | undefined;
+
+/**
+ * `npm run plan -- <args>` as its command line runs it (scripts/plan.ts's planCommand), in this
+ * process: what it prints, its exit code, and the files it wrote under a scratch plan/ directory.
+ * A run whose program fails leaves the runtime's echo of that failure behind, absorbed here as
+ * the real process never sees it (it exits first).
+ */
+export async function planInProcess(args: string[]): Promise<PlanResult> {
+    if (!scratchPlans) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "taco-plan-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        scratchPlans = dir;
+    }
+    const planRoot = path.join(fs.mkdtempSync(path.join(scratchPlans, "run-")), "plan");
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const print = (lines: string[]) => (message: unknown) => lines.push(`${format(message)}\n`);
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => { rejections.push(reason); };
+    process.on("unhandledRejection", record);
+    let status: number;
+    try {
+        status = await planCommand(args, { out: print(stdout), err: print(stderr), planRoot });
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", record);
+    }
+    // The process that failed has exited before the runtime's echo of its failure; one that succeeded
+    // would die of a rejection nobody handled, as Node does by default.
+    if (status === 0 && rejections.length > 0) {
+        print(stderr)(rejections[0]);
+        status = 1;
+    }
+    return { status, stdout: stdout.join(""), stderr: stderr.join(""), planRoot };
 }
 
 /** URNs the mock monitor of the latest run registered, the stack itself left out. */
