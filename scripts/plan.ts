@@ -15,20 +15,18 @@ import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderRouterFrr } from "../lib/routerFrr";
 import { renderTopology } from "../lib/topology";
+import { CommandIO, runAsProcess, TERMINAL } from "../tools/command";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
-/** Where the plan prints and where it writes plan/<stack>/: the terminal and the project by default. */
-export interface PlanIO {
-    out: (line: string) => void;
-    err: (message: unknown) => void;
-    /** The directory that receives <stack>/ (tests give a scratch one). */
+/** Where the plan prints, and the plan/ directory that receives <stack>/ (tests give a scratch one). */
+export interface PlanIO extends CommandIO {
     planRoot: string;
 }
 
-const TERMINAL: PlanIO = { out: (line) => console.log(line), err: (message) => console.error(message), planRoot: path.join(PROJECT_DIR, "plan") };
+const PLAN_TO_TERMINAL: PlanIO = { ...TERMINAL, planRoot: path.join(PROJECT_DIR, "plan") };
 
 async function main(stack: string, program: string | undefined, nodeAddresses: Record<string, string> | undefined, io: PlanIO): Promise<void> {
     const stackConfig = readStack(stack);
@@ -156,7 +154,7 @@ function indent(text: string, prefix: string): string {
 }
 
 /** The command line, `npm run plan -- <args>`: what it prints goes to `io`; resolves to the exit code. */
-export async function planCommand(args: string[], io: PlanIO = TERMINAL): Promise<number> {
+export async function planCommand(args: string[], io: PlanIO = PLAN_TO_TERMINAL): Promise<number> {
     const [stack, ...rest] = args;
     const options: Record<string, string> = {};
     for (let i = 0; i < rest.length; i += 2) {
@@ -183,8 +181,4 @@ export async function planCommand(args: string[], io: PlanIO = TERMINAL): Promis
     }
 }
 
-if (require.main === module) {
-    planCommand(process.argv.slice(2)).then((code) => {
-        if (code !== 0) process.exit(code);
-    });
-}
+if (require.main === module) runAsProcess(planCommand);

@@ -11,6 +11,7 @@ import { readArchivedFile } from "../lib/chartPull";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
 import { nodeReadState, readStack } from "../tools/stackConfig";
 import { planCommand } from "../scripts/plan";
+import { CommandIO } from "../tools/command";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -154,22 +155,47 @@ function wrap(stackRun: StackRun): Run {
     return self;
 }
 
-export interface PlanResult {
+export interface CommandResult {
     status: number;
     stdout: string;
     stderr: string;
+}
+
+/**
+ * A script's command line (tools/command.ts) run in this process, as its process would: what it
+ * prints, and its exit code. A command that fails has exited before the runtime's echo of a failed
+ * program (a rejection nobody awaits) could reach it; one that succeeded would die of such a
+ * rejection, as Node does by default.
+ */
+export async function runCommand(command: (io: CommandIO) => Promise<number>): Promise<CommandResult> {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const print = (lines: string[]) => (message: unknown) => { lines.push(`${format(message)}\n`); };
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => { rejections.push(reason); };
+    process.on("unhandledRejection", record);
+    let status: number;
+    try {
+        status = await command({ out: print(stdout), err: print(stderr) });
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", record);
+    }
+    if (status === 0 && rejections.length > 0) {
+        print(stderr)(rejections[0]);
+        status = 1;
+    }
+    return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+export interface PlanResult extends CommandResult {
     /** The plan/ directory that received <stack>/ (a scratch one, not the project's). */
     planRoot: string;
 }
 
 let scratchPlans: string | undefined;
 
-/**
- * `npm run plan -- <args>` as its command line runs it (scripts/plan.ts's planCommand), in this
- * process: what it prints, its exit code, and the files it wrote under a scratch plan/ directory.
- * A run whose program fails leaves the runtime's echo of that failure behind, absorbed here as
- * the real process never sees it (it exits first).
- */
+/** `npm run plan -- <args>` (scripts/plan.ts) run in this process, writing into a scratch plan/ directory. */
 export async function planInProcess(args: string[]): Promise<PlanResult> {
     if (!scratchPlans) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "taco-plan-"));
@@ -177,26 +203,7 @@ export async function planInProcess(args: string[]): Promise<PlanResult> {
         scratchPlans = dir;
     }
     const planRoot = path.join(fs.mkdtempSync(path.join(scratchPlans, "run-")), "plan");
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const print = (lines: string[]) => (message: unknown) => lines.push(`${format(message)}\n`);
-    const rejections: unknown[] = [];
-    const record = (reason: unknown) => { rejections.push(reason); };
-    process.on("unhandledRejection", record);
-    let status: number;
-    try {
-        status = await planCommand(args, { out: print(stdout), err: print(stderr), planRoot });
-        await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-        process.off("unhandledRejection", record);
-    }
-    // The process that failed has exited before the runtime's echo of its failure; one that succeeded
-    // would die of a rejection nobody handled, as Node does by default.
-    if (status === 0 && rejections.length > 0) {
-        print(stderr)(rejections[0]);
-        status = 1;
-    }
-    return { status, stdout: stdout.join(""), stderr: stderr.join(""), planRoot };
+    return { ...await runCommand((io) => planCommand(args, { ...io, planRoot })), planRoot };
 }
 
 /** URNs the mock monitor of the latest run registered, the stack itself left out. */
