@@ -263,7 +263,7 @@ export function pinnedChartValues(context: Mocha.Context, chart: string): Record
         announced.add(source);
         console.log(`      (chart values.yaml from ${source})`);
     }
-    if (text) return YAML.parse(text);
+    if (text) return parseYaml(text);
     const reference = requireReference(context);
     const file = path.join(reference, ...(fs.existsSync(path.join(reference, "openstack-helm", chart))
         ? ["openstack-helm", chart] : ["controllers", chart, pin.version]), "values.yaml");
@@ -280,7 +280,19 @@ function readPulledValues(dir: string, chart: string, version: string): string |
 }
 
 export function readYaml(file: string): Record<string, any> {
-    return YAML.parse(fs.readFileSync(file, "utf8"));
+    return parseYaml(fs.readFileSync(file, "utf8"));
+}
+
+/**
+ * Parses YAML text once per distinct text: many tests read the same charts' values.yaml, and
+ * parsing them again was a tenth of the suite. Keyed by the text itself, so an edited file is
+ * parsed afresh; each caller gets its own copy.
+ */
+const parsedYaml = new Map<string, unknown>();
+
+function parseYaml(text: string): Record<string, any> {
+    if (!parsedYaml.has(text)) parsedYaml.set(text, YAML.parse(text));
+    return structuredClone(parsedYaml.get(text)) as Record<string, any>;
 }
 
 /**
