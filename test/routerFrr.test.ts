@@ -29,9 +29,12 @@ const VARIANTS: Record<string, { vip: RoutedVip; nodeIPs?: string[] }> = {
     "calico, no addresses known": { vip: routed({ speaker: "calico", bfd: BFD }) },
 };
 
+let vtysh: boolean | undefined;
+
 /** FRR's vtysh parses a config file without daemons (`-C`); absent where FRR is not installed. */
 function vtyshAvailable(): boolean {
-    return spawnSync("vtysh", ["--help"], { encoding: "utf8" }).status === 0;
+    vtysh ??= spawnSync("vtysh", ["--help"], { encoding: "utf8" }).status === 0;
+    return vtysh;
 }
 
 function lines(text: string): string[] {
