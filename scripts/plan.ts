@@ -26,7 +26,10 @@ export interface PlanIO extends CommandIO {
     planRoot: string;
 }
 
-const PLAN_TO_TERMINAL: PlanIO = { ...TERMINAL, planRoot: path.join(PROJECT_DIR, "plan") };
+/** The project's plan/, where `npm run plan` writes. */
+export const PLAN_DIR = path.join(PROJECT_DIR, "plan");
+
+const PLAN_TO_TERMINAL: PlanIO = { ...TERMINAL, planRoot: PLAN_DIR };
 
 async function main(stack: string, program: string | undefined, nodeAddresses: Record<string, string> | undefined, io: PlanIO): Promise<void> {
     const stackConfig = readStack(stack);
