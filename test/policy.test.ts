@@ -363,8 +363,8 @@ function startPack(): { child: ChildProcess; firstLine: Promise<string> } {
     return { child, firstLine };
 }
 
-// The pack's process is mostly loading: hooks of the root suite start it before the first test of
-// the run and stop it after the last, so that it starts beside the other tests.
+// Starting the pack is mostly loading: hooks of the root suite start it before the first test of the
+// run (so it loads beside the other tests) and stop it after the last; the test reads its first line.
 let pack: ReturnType<typeof startPack> | undefined;
 before(() => { pack = startPack(); });
 after(() => { pack?.child.kill(); });
