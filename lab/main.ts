@@ -27,7 +27,7 @@ async function main(): Promise<boolean> {
     const view = await programView(stack, { vipMode });
     const ok = exposureMode(view) === "nodeport" && !vipMode
         ? await haproxyLab(stack, haproxySpec(view), { repeat })
-        : await vipLab(vipSpec(view), { repeat });
+        : await vipLab(await vipSpec(view), { repeat });
     console.log(`\n${ok ? "PASS" : "FAIL"} (${Math.round((Date.now() - started) / 1000)} s; ${process.platform} ${require("os").release()}, ${require("os").cpus().length} CPUs shared with other work: figures are noisy)`);
     return ok;
 }

@@ -1,12 +1,13 @@
 // The program's view that the labs test, read the way scripts/plan.ts reads it: the real program
 // run under the mock harness with the stack's config, plus the files the plan writes. Everything
 // the labs know about the program goes through here.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { format } from "util";
 import type { LoadBalancerBackend } from "../components/nodePortExposure";
 import { parseConfig, PublicEndpoint } from "../config";
 import type { FailoverBound } from "../lib/failoverBound";
+import { PLAN_DIR, planCommand } from "../scripts/plan";
 import { PROJECT_DIR, revealOrMask, runStack, StackRun } from "../tools/mockRuntime";
 import { nodeReadState, readStack, StackConfig } from "../tools/stackConfig";
 
@@ -113,7 +114,7 @@ export function haproxySpec(view: ProgramView): HaproxySpec {
  * IPAddressPool; in `interface` mode the interface its scripts are given; in `routed` mode the
  * BGPPeer and BFDProfile it gives MetalLB and the router file the plan writes.
  */
-export function vipSpec(view: ProgramView): VipSpec {
+export async function vipSpec(view: ProgramView): Promise<VipSpec> {
     const { stack, run } = view;
     const vip = plain(run.outputs.vip) as Omit<VipSpec, "source" | "interface"> | undefined;
     if (!vip || !vip.mode || (vip.mode as string) === "none") {
@@ -129,17 +130,17 @@ export function vipSpec(view: ProgramView): VipSpec {
         interface: vip.mode === "interface" ? scriptInterface(run) : undefined,
         speaker: vip.mode === "routed" ? speakerOf(run) : undefined,
         // The plan reads the stack file, so a routed VIP is always the stack's own (switchVip).
-        routerConf: vip.mode === "routed" ? readRouterConf(stack) : undefined,
+        routerConf: vip.mode === "routed" ? await readRouterConf(stack) : undefined,
         source: `the program (stack ${stack}${switched})`,
     };
 }
 
-/** Runs the offline plan (which writes plan/<stack>/router-frr.conf) and reads the router's file. */
-function readRouterConf(stack: string): string {
-    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "scripts/plan.ts", stack],
-        { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
-    if (result.status !== 0) throw new Error(`npm run plan -- ${stack} failed:\n${result.stderr}`);
-    const file = path.join(PROJECT_DIR, "plan", stack, "router-frr.conf");
+/** Runs the offline plan's command (which writes plan/<stack>/router-frr.conf) and reads the router's file. */
+async function readRouterConf(stack: string): Promise<string> {
+    const errors: string[] = [];
+    const status = await planCommand([stack], { out: () => undefined, err: (message) => errors.push(format(message)), planRoot: PLAN_DIR });
+    if (status !== 0) throw new Error(`npm run plan -- ${stack} failed:\n${errors.join("\n")}`);
+    const file = path.join(PLAN_DIR, stack, "router-frr.conf");
     if (!fs.existsSync(file)) throw new Error(`the plan of stack ${stack} wrote no ${path.relative(PROJECT_DIR, file)}`);
     return fs.readFileSync(file, "utf8");
 }

@@ -9,6 +9,7 @@ import { ConfigError, parseConfig, VipSettings } from "../config";
 import { bundledCharts, BundledChart } from "../lib/chartBundle";
 import { SERVICE_NAMES } from "../lib/charts";
 import { ChartPullError, pullCharts } from "../lib/chartPull";
+import { CommandIO, runAsProcess, TERMINAL } from "../tools/command";
 import { PROJECT_DIR } from "../tools/mockRuntime";
 import { readStackConfig } from "../tools/stackConfig";
 
@@ -57,17 +58,21 @@ function chartsFor(options: Options): BundledChart[] {
     }));
 }
 
-async function main(): Promise<void> {
-    const options = parseArgs(process.argv.slice(2));
-    const charts = chartsFor(options);
-    console.log(`Pulling ${charts.length} charts into ${path.relative(process.cwd(), options.to) || "."}`);
-    await pullCharts(charts, options.to, { unpack: options.unpack, log: (line) => console.log(`  ${line}`) });
-    console.log(`\nSet taco:charts.repository to that directory (carry it into the site as it is).`);
+/** The command line, `npm run charts -- <args>`: resolves to the exit code. */
+export async function chartsCommand(args: string[], io: CommandIO = TERMINAL): Promise<number> {
+    try {
+        const options = parseArgs(args);
+        const charts = chartsFor(options);
+        io.out(`Pulling ${charts.length} charts into ${path.relative(process.cwd(), options.to) || "."}`);
+        await pullCharts(charts, options.to, { unpack: options.unpack, log: (line) => io.out(`  ${line}`) });
+        io.out(`\nSet taco:charts.repository to that directory (carry it into the site as it is).`);
+        return 0;
+    } catch (error) {
+        if (error instanceof UsageError) io.err(`error: ${error.message}\n${USAGE}`);
+        else if (error instanceof ChartPullError || error instanceof ConfigError) io.err(`error: ${error.message}`);
+        else io.err(error);
+        return error instanceof UsageError ? 2 : 1;
+    }
 }
 
-main().catch((error: unknown) => {
-    if (error instanceof UsageError) console.error(`error: ${error.message}\n${USAGE}`);
-    else if (error instanceof ChartPullError || error instanceof ConfigError) console.error(`error: ${error.message}`);
-    else console.error(error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-});
+if (require.main === module) runAsProcess(chartsCommand);

@@ -15,31 +15,42 @@ import { renderHaproxyBackends } from "../lib/haproxyBackends";
 import { renderRollout } from "../lib/rollout";
 import { renderRouterFrr } from "../lib/routerFrr";
 import { renderTopology } from "../lib/topology";
+import { CommandIO, runAsProcess, TERMINAL } from "../tools/command";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack } from "../tools/mockRuntime";
 import { nodeReadState, readNodeAddresses, readStack } from "../tools/stackConfig";
 
 const SECRET = "[secret]";
 
-async function main(stack: string, program?: string, nodeAddresses?: Record<string, string>): Promise<void> {
+/** Where the plan prints, and the plan/ directory that receives <stack>/ (tests give a scratch one). */
+export interface PlanIO extends CommandIO {
+    planRoot: string;
+}
+
+/** The project's plan/, where `npm run plan` writes. */
+export const PLAN_DIR = path.join(PROJECT_DIR, "plan");
+
+const PLAN_TO_TERMINAL: PlanIO = { ...TERMINAL, planRoot: PLAN_DIR };
+
+async function main(stack: string, program: string | undefined, nodeAddresses: Record<string, string> | undefined, io: PlanIO): Promise<void> {
     const stackConfig = readStack(stack);
     const readState = nodeAddresses ? nodeReadState(nodeAddresses) : undefined;
     const run = await runStack({ stack, ...stackConfig, program: program && path.resolve(program), readState });
     const config = parseConfig(stackConfig.config, PROJECT_DIR, { secretKeys: stackConfig.secretKeys, stack });
     const masked = (value: unknown) => revealOrMask(value, () => SECRET);
 
-    console.log(`Stack ${stack}: ${run.resources.length} resources\n`);
-    printTree(run.resources);
+    io.out(`Stack ${stack}: ${run.resources.length} resources\n`);
+    printTree(run.resources, io.out);
 
     const ingresses = run.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
     if (ingresses.length > 0) {
-        console.log("\nIngresses");
-        for (const { inputs } of ingresses) console.log(`  ${describeIngress(inputs as unknown as IngressInputs)}`);
+        io.out("\nIngresses");
+        for (const { inputs } of ingresses) io.out(`  ${describeIngress(inputs as unknown as IngressInputs)}`);
     }
 
-    console.log("\nOutputs");
-    console.log(indent(YAML.stringify(masked(run.outputs), { lineWidth: 0 }), "  "));
+    io.out("\nOutputs");
+    io.out(indent(YAML.stringify(masked(run.outputs), { lineWidth: 0 }), "  "));
 
-    const dir = path.join(PROJECT_DIR, "plan", program ? `${stack}-${path.parse(program).name}` : stack);
+    const dir = path.join(io.planRoot, program ? `${stack}-${path.parse(program).name}` : stack);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const written: string[] = [];
@@ -89,7 +100,7 @@ async function main(stack: string, program?: string, nodeAddresses?: Record<stri
             written.push(file);
         });
     }
-    console.log(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
+    io.out(`Written:\n${written.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`);
 }
 
 /**
@@ -110,13 +121,13 @@ export function shellQuote(word: string): string {
     return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-function printTree(resources: RecordedResource[]): void {
+function printTree(resources: RecordedResource[], print: (line: string) => void): void {
     const children = new Map<string, RecordedResource[]>();
     for (const resource of resources) children.set(resource.parent, [...(children.get(resource.parent) ?? []), resource]);
     const walk = (parent: string, depth: number) => {
         for (const resource of children.get(parent) ?? []) {
             const read = resource.read ? "  (read)" : "";
-            console.log(`${"  ".repeat(depth)}${resource.type}  ${resource.name}${read}`);
+            print(`${"  ".repeat(depth)}${resource.type}  ${resource.name}${read}`);
             walk(resource.urn, depth + 1);
         }
     };
@@ -145,26 +156,32 @@ function indent(text: string, prefix: string): string {
     return text.trimEnd().split("\n").map((line) => prefix + line).join("\n");
 }
 
-if (require.main === module) {
-    const [stack, ...rest] = process.argv.slice(2);
+/** The command line, `npm run plan -- <args>`: what it prints goes to `io`; resolves to the exit code. */
+export async function planCommand(args: string[], io: PlanIO = PLAN_TO_TERMINAL): Promise<number> {
+    const [stack, ...rest] = args;
     const options: Record<string, string> = {};
     for (let i = 0; i < rest.length; i += 2) {
         if (!["--program", "--node-addresses"].includes(rest[i]) || rest[i + 1] === undefined) options.bad = rest[i];
         else options[rest[i]] = rest[i + 1];
     }
     if (!stack || stack.startsWith("-") || options.bad !== undefined) {
-        console.error("usage: npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
-        process.exit(2);
+        io.err("usage: npm run plan -- <stack> [--program <file>] [--node-addresses <file.yaml>]   (reads Pulumi.<stack>.yaml)");
+        return 2;
     }
     let addresses: Record<string, string> | undefined;
     try {
         addresses = options["--node-addresses"] ? readNodeAddresses(options["--node-addresses"]) : undefined;
     } catch (error) {
-        console.error(`error: ${(error as Error).message}`);
-        process.exit(2);
+        io.err(`error: ${(error as Error).message}`);
+        return 2;
     }
-    main(stack, options["--program"], addresses).catch((error: unknown) => {
-        console.error(error instanceof ConfigError ? `error: ${error.message}` : error);
-        process.exit(1);
-    });
+    try {
+        await main(stack, options["--program"], addresses, io);
+        return 0;
+    } catch (error) {
+        io.err(error instanceof ConfigError ? `error: ${error.message}` : error);
+        return 1;
+    }
 }
+
+if (require.main === module) runAsProcess(planCommand);

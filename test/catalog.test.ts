@@ -27,8 +27,12 @@ const dig = (values: any, dotted: string): any => dotted.split(".").reduce((node
 
 // ---- the table against the templates at 0ee5adef ----------------------------------------------
 
+const chartFiles = new Map<string, string>();
+
+/** A file of the charts at the mirror's HEAD (read once: several tests read each template). */
 function chartFile(path: string): string {
-    return execFileSync("git", ["-C", MIRROR, "show", `HEAD:${path}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (!chartFiles.has(path)) chartFiles.set(path, execFileSync("git", ["-C", MIRROR, "show", `HEAD:${path}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }));
+    return chartFiles.get(path)!;
 }
 
 describe("exposure catalog against the openstack-helm templates (0ee5adef)", function () {

@@ -1,6 +1,8 @@
-// `npm run charts -- pull`, run as an operator runs it, against Helm repositories served over
-// https on 127.0.0.1 with a certificate made here (trusted through NODE_EXTRA_CA_CERTS, as a site
-// with its own CA would do): the program itself never accepts plain http.
+// `npm run charts -- pull` against Helm repositories served over https on 127.0.0.1 with a
+// certificate made here, trusted as a site with its own CA would trust it: the program itself never
+// accepts plain http. The command line runs in this process (chartsCommand); one test runs it as an
+// operator does, a child process trusting the CA through NODE_EXTRA_CA_CERTS, and holds the two to
+// each other.
 import * as assert from "assert";
 import { execFile, spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -10,21 +12,39 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import * as tar from "tar";
+import * as tls from "tls";
 import * as YAML from "yaml";
 import { parseConfig } from "../config";
 import { archiveName, bundledCharts } from "../lib/chartBundle";
 import { SERVICE_NAMES } from "../lib/charts";
 import { INGRESS_CONTROLLER_CHARTS } from "../lib/ingressControllers";
-import { run } from "./support";
+import { chartsCommand } from "../scripts/charts";
+import { CommandResult, run, runCommand } from "./support";
 
 const PROJECT = path.resolve(__dirname, "..");
 const CONTROLLER = INGRESS_CONTROLLER_CHARTS["haproxy-ingress"];
 
-interface Result { status: number | null; stdout: string; stderr: string }
+/**
+ * `npm run charts -- pull <args>` in this process, trusting the certificate in `caFile` (if it
+ * exists) besides Node's own CAs, as NODE_EXTRA_CA_CERTS makes a process trust it: through the
+ * `ca` of https.globalAgent, which every https.get of the pull uses.
+ */
+async function pull(args: string[], caFile: string): Promise<CommandResult> {
+    const agent = https.globalAgent.options;
+    if (fs.existsSync(caFile)) agent.ca = [...tls.rootCertificates, fs.readFileSync(caFile, "utf8")];
+    try {
+        return await runCommand((io) => chartsCommand(["pull", ...args], io));
+    } finally {
+        delete agent.ca;
+    }
+}
 
-function pull(args: string[], caFile: string): Promise<Result> {
+interface ProcessResult { status: number | null; stdout: string; stderr: string }
+
+// What `npm run charts` runs (`ts-node --transpile-only`, swc per tsconfig.json), without npm around it.
+function pullProcess(args: string[], caFile: string): Promise<ProcessResult> {
     return new Promise((resolve) => {
-        execFile("npx", ["ts-node", "--transpile-only", "scripts/charts.ts", "pull", ...args], {
+        execFile(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/charts.ts", "pull", ...args], {
             cwd: PROJECT, timeout: 90_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
         }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }));
     });
@@ -45,6 +65,7 @@ describe("charts pull: the pinned charts for an air-gapped site", function () {
     let caFile: string;
     let server: https.Server;
     let base: string;
+    let child: Promise<ProcessResult>;
     const expected = bundledCharts().map((chart) => archiveName(chart.chart, chart.version)).sort();
 
     before(function () {
@@ -95,11 +116,14 @@ describe("charts pull: the pinned charts for an air-gapped site", function () {
         });
         return new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => {
             base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            // The child process is mostly Pulumi loading: it runs beside the tests below, the last waits for it.
+            child = pullProcess(["--to", path.join(tmp, "out-process"), "--mirror", `${base}/missing-pin`], caFile);
             resolve();
         }));
     });
 
     after(() => {
+        server?.closeAllConnections();
         server?.close();
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
@@ -187,5 +211,16 @@ describe("charts pull: the pinned charts for an air-gapped site", function () {
         const untrusted = await pull(["--to", path.join(tmp, "out-untrusted"), "--mirror", `${base}/good`], "/nonexistent.pem");
         assert.strictEqual(untrusted.status, 1);
         assert.match(untrusted.stderr, /certificate/i);
+    });
+
+    it("as a process (npm run charts -- pull) trusting the CA through NODE_EXTRA_CA_CERTS: fails as the command does, exit 1, the message on stderr", async () => {
+        const result = await child;
+        assert.strictEqual(result.status, 1, result.stderr);
+        const keystone = bundledCharts().find((c) => c.chart === "keystone")!;
+        assert.ok(result.stderr.includes(`keystone ${keystone.version} is not in ${base}/missing-pin/index.yaml (it lists 0.0.1)`), result.stderr);
+        const inProcess = await pull(["--to", path.join(tmp, "out-process"), "--mirror", `${base}/missing-pin`], caFile);
+        assert.strictEqual(result.stderr, inProcess.stderr);
+        assert.strictEqual(result.stdout, inProcess.stdout);
+        assert.ok(!fs.existsSync(path.join(tmp, "out-process")));
     });
 });

@@ -2,7 +2,7 @@
 // tainted control-plane nodes, Pod Security admission, host ports, node labels shared with the
 // installer, prerequisites read at preview, the rollout plan, and endpoints a person can use.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../config";
@@ -56,12 +56,18 @@ describe("taints: taco:nodes.tolerations reach every pod placed on the control-p
     it("every Deployment, StatefulSet, Job and CronJob template reads pod.tolerations.<chart>.enabled, but the known gaps", function () {
         if (!fs.existsSync(OPENSTACK_HELM_GIT)) this.skip();
         const git = (...args: string[]) => execFileSync("git", ["-C", OPENSTACK_HELM_GIT, ...args], { encoding: "utf8" });
+        /** Files under `dir` at HEAD whose text holds `needle` (`git grep` exits 1 when none does). */
+        const filesContaining = (needle: string, dir: string) => {
+            const result = spawnSync("git", ["-C", OPENSTACK_HELM_GIT, "grep", "-l", "-F", needle, "HEAD", "--", dir], { encoding: "utf8" });
+            if (result.status !== 0 && result.status !== 1) throw new Error(`git grep: ${result.stderr}`);
+            return result.stdout.split("\n").filter(Boolean).map((line) => line.replace(/^HEAD:/, ""));
+        };
         for (const chart of SERVICE_NAMES) {
             const templates = git("ls-tree", "-r", "--name-only", "HEAD", `${chart}/templates`).split("\n")
                 .filter((file) => /\/(deployment|statefulset|daemonset|job|cron-job|exporter-job)[^/]*\.yaml$/.test(file));
             assert.ok(templates.length > 0, chart);
             const gaps = (TOLERATION_GAPS[chart] ?? []).map((gap) => gap.template);
-            const reading = templates.filter((file) => git("show", `HEAD:${file}`).includes(`pod.tolerations.${chart}.enabled`));
+            const reading = filesContaining(`pod.tolerations.${chart}.enabled`, `${chart}/templates`);
             assert.deepStrictEqual(templates.filter((file) => !reading.includes(file)).sort(), [...gaps].sort(), `${chart}: templates that ignore the tolerations`);
         }
     });

@@ -2,14 +2,12 @@
 // not the program knows the nodes' addresses, drains a dead node, and states its failover bound.
 // (`lab/haproxy.test.ts`, outside `npm test`, loads it into the real daemon.)
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HEALTH_CHECK, renderHaproxyBackends } from "../lib/haproxyBackends";
-import { LAB_NODES, run, Run } from "./support";
+import { LAB_NODES, planInProcess, run, Run } from "./support";
 
-const PROJECT = path.resolve(__dirname, "..");
 const LAB_ENDPOINT = { scheme: "http", host: "ctrl-1", port: 30500 };
 const nodeport = (publicEndpoint = LAB_ENDPOINT) => ({
     "taco:nodes": { controlPlane: LAB_NODES },
@@ -91,22 +89,20 @@ describe("the HAProxy configuration for nodeport mode", () => {
         assert.strictEqual((await run({})).plainOutputs().failoverBound, null);
     });
 
-    it("the plan takes node addresses from --node-addresses and pins the servers to them", function () {
+    it("the plan takes node addresses from --node-addresses and pins the servers to them", async function () {
         this.timeout(60_000);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "taco-addresses-"));
         const file = path.join(dir, "addresses.yaml");
         fs.writeFileSync(file, Object.entries(ips).map(([node, ip]) => `${node}: ${ip}`).join("\n"));
         try {
-            const result = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "dev", "--node-addresses", file],
-                { cwd: PROJECT, encoding: "utf8", timeout: 60_000 });
+            const result = await planInProcess(["dev", "--node-addresses", file]);
             assert.strictEqual(result.status, 0, result.stderr);
-            const cfg = fs.readFileSync(path.join(PROJECT, "plan", "dev", "haproxy-backends.cfg"), "utf8");
+            const cfg = fs.readFileSync(path.join(result.planRoot, "dev", "haproxy-backends.cfg"), "utf8");
             assert.deepStrictEqual(section(cfg, "backend taco_horizon").filter((l) => l.startsWith("server ")),
                 LAB_NODES.map((node) => `server ${node} ${ips[node]}:31000 check`));
 
             fs.writeFileSync(file, "ctrl-1: not-an-address\n");
-            const bad = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "dev", "--node-addresses", file],
-                { cwd: PROJECT, encoding: "utf8", timeout: 60_000 });
+            const bad = await planInProcess(["dev", "--node-addresses", file]);
             assert.strictEqual(bad.status, 2, bad.stderr);
             assert.match(bad.stderr, /expected a map of node name to IP address/);
         } finally {

@@ -17,7 +17,7 @@ describe("the failover lab's view of the program", () => {
         let spec: VipSpec;
         before(async function () {
             this.timeout(120_000);
-            spec = vipSpec(await programView("prod"));
+            spec = await vipSpec(await programView("prod"));
         });
 
         it("takes the session timers and BFD profile from the BGPPeer and BFDProfile", () => {
@@ -46,7 +46,7 @@ describe("the failover lab's view of the program", () => {
         it("l2 from prod: the program's l2 bound and pool for prod's address, no BGP", async function () {
             this.timeout(120_000);
             const view = await programView("prod", { vipMode: "l2" });
-            const spec = vipSpec(view);
+            const spec = await vipSpec(view);
             assert.strictEqual(spec.mode, "l2");
             assert.strictEqual(spec.address, "10.10.10.254");
             assert.match(spec.source, /taco:exposure\.vip\.mode routed → l2, by --vip/);
@@ -61,7 +61,7 @@ describe("the failover lab's view of the program", () => {
 
         it("interface from staging: the program's scripts get the lab's node interface, the bound counts node-monitor grace", async function () {
             this.timeout(120_000);
-            const spec = vipSpec(await programView("staging", { vipMode: "interface" }));
+            const spec = await vipSpec(await programView("staging", { vipMode: "interface" }));
             assert.strictEqual(spec.mode, "interface");
             assert.strictEqual(spec.interface, LAB_NODE_INTERFACE);
             assert.strictEqual(spec.address, "10.10.10.254");

@@ -1,7 +1,6 @@
 // The pictures: the topology diagram and the endpoints table of each stack, drawn from what the
 // program registers, written by the offline plan and kept current in README.md.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../config";
@@ -9,9 +8,7 @@ import { renderEndpoints } from "../lib/endpointsReport";
 import { renderTopology, TopologyInput } from "../lib/topology";
 import { exampleStacks, README, stackTopology, withDiagrams } from "../tools/stackPictures";
 import { readStackConfig } from "../tools/stackConfig";
-import { LAB_NODES, run, Run, runStackFile } from "./support";
-
-const PROJECT = path.resolve(__dirname, "..");
+import { LAB_NODES, planInProcess, run, Run, runStackFile } from "./support";
 
 function input(r: Run, stack?: string): TopologyInput {
     return { resources: r.resources, outputs: r.plainOutputs(), config: stack ? parseConfig(readStackConfig(stack)) : undefined };
@@ -120,16 +117,16 @@ describe("pictures: endpoints table", () => {
 });
 
 describe("pictures: written by the plan, current in README.md", () => {
-    it("npm run plan writes topology.mmd and endpoints.md", function () {
+    it("npm run plan writes topology.mmd and endpoints.md", async function () {
         this.timeout(60_000);
-        const result = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "staging"], { cwd: PROJECT, encoding: "utf8", timeout: 60_000 });
+        const result = await planInProcess(["staging"]);
         assert.strictEqual(result.status, 0, result.stderr);
         for (const file of ["topology.mmd", "endpoints.md"]) {
-            const written = path.join(PROJECT, "plan", "staging", file);
+            const written = path.join(result.planRoot, "staging", file);
             assert.ok(result.stdout.includes(path.join("plan", "staging", file)), `${file} not listed`);
             assert.ok(fs.readFileSync(written, "utf8").length > 0);
         }
-        assert.match(fs.readFileSync(path.join(PROJECT, "plan", "staging", "topology.mmd"), "utf8"), /^flowchart LR\n/);
+        assert.match(fs.readFileSync(path.join(result.planRoot, "staging", "topology.mmd"), "utf8"), /^flowchart LR\n/);
     });
 
     it("README.md embeds the current diagram of every example stack (else: npm run docs)", async function () {

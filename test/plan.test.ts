@@ -1,51 +1,47 @@
-// The offline plan (`npm run plan -- <stack>`), run as an operator runs it: a child process that
-// prints the resource tree and the outputs and writes plan/<stack>/.
+// The offline plan (`npm run plan -- <stack>`): prints the resource tree and the outputs and writes
+// plan/<stack>/. Its command line runs here in this process (planCommand, into a scratch plan/
+// directory); one test runs it as an operator does, a child process, and holds the two to each other.
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { planInProcess, PlanResult } from "./support";
 
 const PROJECT = path.resolve(__dirname, "..");
 
-interface PlanResult { status: number | null; stdout: string; stderr: string; wrotePlanDir: boolean }
+interface ProcessResult { status: number | null; stdout: string; stderr: string }
 
 // What `npm run plan` runs (`ts-node --transpile-only`, swc per tsconfig.json), without npm around it.
-const plan = (stack: string) => new Promise<PlanResult>((resolve) => {
+const planProcess = (stack: string) => new Promise<ProcessResult>((resolve) => {
     execFile(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/plan.ts", stack], {
         cwd: PROJECT, encoding: "utf8", timeout: 60_000, env: { ...process.env, FORCE_COLOR: "0" },
-    }, (error, stdout, stderr) => resolve({
-        status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr,
-        wrotePlanDir: fs.existsSync(path.join(PROJECT, "plan", stack)),
-    }));
+    }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }));
 });
 
-/** Plans a stack file written for the occasion, removed (with anything planned from it) once the plan is done. */
-function planScratch(stack: string, lines: string[]): Promise<PlanResult> {
+/** The files a plan lists after "Written:", as absolute paths. */
+const writtenFiles = (stdout: string) => {
+    const lines = stdout.split("\n");
+    return lines.slice(lines.findIndex((line) => line.startsWith("Written:")) + 1)
+        .map((line) => line.trim()).filter(Boolean).map((file) => path.resolve(process.cwd(), file));
+};
+
+/** Plans a stack file written for the occasion, removed once the plan is done. */
+async function planScratch(stack: string, lines: string[]): Promise<PlanResult> {
     const file = path.join(PROJECT, `Pulumi.${stack}.yaml`);
     fs.writeFileSync(file, lines.join("\n"));
-    return plan(stack).finally(() => {
+    try {
+        return await planInProcess([stack]);
+    } finally {
         fs.rmSync(file, { force: true });
-        fs.rmSync(path.join(PROJECT, "plan", stack), { recursive: true, force: true });
-    });
+    }
 }
 
 describe("the offline plan", () => {
-    // Each plan is a process of its own, mostly spent loading Pulumi. The dev plan starts as the
-    // suite is loaded and runs beside the in-process tests; the scratch stack's plan starts with
-    // these tests, as other tests list the stack files. The tests below wait for them.
-    const dev = plan("dev");
-    let bad: Promise<PlanResult>;
-    before(() => {
-        // nodeport with Local needs taco:nodes.controlPlane.
-        bad = planScratch(`plantest${process.pid}`, [
-            "config:",
-            "  taco:exposure:",
-            "    mode: nodeport",
-            "    nodePort:",
-            "      publicEndpoint: { scheme: http, host: ctrl-1, port: 30500 }",
-            "",
-        ]);
-    });
+    // The child process is mostly Pulumi loading: it starts as the suite is loaded and runs beside
+    // the in-process tests; the test that compares waits for it.
+    const child = planProcess("dev");
+    let dev: Promise<PlanResult>;
+    before(() => { dev = planInProcess(["dev"]); });
 
     it("plans the dev stack: the NodePortExposure tree, masked secrets, a HAProxy file, no stand-in values", async function () {
         this.timeout(60_000);
@@ -62,17 +58,16 @@ describe("the offline plan", () => {
 
         assert.match(result.stdout, /^\s*adminCredentials: "\[secret\]"$/m);
 
-        const written = lines.slice(lines.findIndex((line) => line.startsWith("Written:")) + 1)
-            .map((line) => line.trim()).filter(Boolean).map((file) => path.resolve(PROJECT, file));
-        const haproxy = path.join(PROJECT, "plan", "dev", "haproxy-backends.cfg");
+        const written = writtenFiles(result.stdout);
+        const haproxy = path.join(result.planRoot, "dev", "haproxy-backends.cfg");
         assert.ok(written.includes(haproxy), `haproxy-backends.cfg not listed in:\n${written.join("\n")}`);
         assert.ok(fs.existsSync(haproxy));
         assert.match(fs.readFileSync(haproxy, "utf8"), /^backend taco_keystone$/m);
-        const rollout = path.join(PROJECT, "plan", "dev", "rollout.md");
+        const rollout = path.join(result.planRoot, "dev", "rollout.md");
         assert.ok(written.includes(rollout), `rollout.md not listed in:\n${written.join("\n")}`);
         assert.match(fs.readFileSync(rollout, "utf8"), /^## Critical path$/m);
 
-        const keystoneValues = path.join(PROJECT, "plan", "dev", "keystone.values.yaml");
+        const keystoneValues = path.join(result.planRoot, "dev", "keystone.values.yaml");
         assert.strictEqual(fs.readFileSync(keystoneValues, "utf8").split("\n")[0],
             "# helm template keystone keystone --repo https://tarballs.opendev.org/openstack/openstack-helm --version 2026.1.24+0ee5adeff -n openstack -f keystone.values.yaml");
 
@@ -84,9 +79,34 @@ describe("the offline plan", () => {
 
     it("fails on a bad stack with the config message and a non-zero exit", async function () {
         this.timeout(60_000);
-        const result = await bad;
+        // nodeport with Local needs taco:nodes.controlPlane.
+        const stack = `plantest${process.pid}`;
+        const result = await planScratch(stack, [
+            "config:",
+            "  taco:exposure:",
+            "    mode: nodeport",
+            "    nodePort:",
+            "      publicEndpoint: { scheme: http, host: ctrl-1, port: 30500 }",
+            "",
+        ]);
         assert.ok(result.status !== 0 && result.status !== null, `exit ${result.status}`);
         assert.match(result.stderr, /taco:nodes\.controlPlane/);
-        assert.ok(!result.wrotePlanDir, "a failed plan wrote plan/<stack>");
+        assert.ok(!fs.existsSync(path.join(result.planRoot, stack)), "a failed plan wrote plan/<stack>");
+    });
+
+    it("as a process (npm run plan -- dev): exits 0, prints what the command prints, writes the same files into plan/dev", async function () {
+        this.timeout(60_000);
+        const [spawned, inProcess] = await Promise.all([child, dev]);
+        assert.strictEqual(spawned.status, 0, `exit ${spawned.status}\n${spawned.stderr}`);
+        const beforeWritten = (stdout: string) => stdout.slice(0, stdout.indexOf("Written:"));
+        assert.ok(beforeWritten(spawned.stdout).includes("taco:exposure:NodePortExposure  nodeport"), spawned.stdout);
+        assert.strictEqual(beforeWritten(spawned.stdout), beforeWritten(inProcess.stdout));
+        const planDir = path.join(PROJECT, "plan", "dev");
+        const written = writtenFiles(spawned.stdout);
+        assert.deepStrictEqual(written.map((file) => path.relative(planDir, file)).sort(),
+            writtenFiles(inProcess.stdout).map((file) => path.relative(path.join(inProcess.planRoot, "dev"), file)).sort());
+        for (const file of written) {
+            assert.strictEqual(fs.readFileSync(file, "utf8"), fs.readFileSync(path.join(inProcess.planRoot, "dev", path.relative(planDir, file)), "utf8"), file);
+        }
     });
 });

@@ -9,10 +9,10 @@ import * as path from "path";
 import { BgpSettings } from "../config";
 import { renderRouterFrr } from "../lib/routerFrr";
 import { ActiveVip } from "../lib/vip";
+import { planInProcess } from "./support";
 
 type RoutedVip = Extract<ActiveVip, { mode: "routed" }>;
 
-const PROJECT = path.resolve(__dirname, "..");
 const ROUTER = { address: "10.10.10.1", asn: 64513 };
 const BFD = { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 };
 
@@ -29,9 +29,12 @@ const VARIANTS: Record<string, { vip: RoutedVip; nodeIPs?: string[] }> = {
     "calico, no addresses known": { vip: routed({ speaker: "calico", bfd: BFD }) },
 };
 
+let vtysh: boolean | undefined;
+
 /** FRR's vtysh parses a config file without daemons (`-C`); absent where FRR is not installed. */
 function vtyshAvailable(): boolean {
-    return spawnSync("vtysh", ["--help"], { encoding: "utf8" }).status === 0;
+    vtysh ??= spawnSync("vtysh", ["--help"], { encoding: "utf8" }).status === 0;
+    return vtysh;
 }
 
 function lines(text: string): string[] {
@@ -113,15 +116,15 @@ describe("router frr.conf for the routed VIP", () => {
         }
     });
 
-    it("the offline plan writes plan/prod/router-frr.conf for prod's first router, one file per further router", function () {
+    it("the offline plan writes plan/prod/router-frr.conf for prod's first router, one file per further router", async function () {
         this.timeout(60_000);
-        const result = spawnSync("npx", ["ts-node", "scripts/plan.ts", "prod"], { cwd: PROJECT, encoding: "utf8", timeout: 60_000 });
+        const result = await planInProcess(["prod"]);
         assert.strictEqual(result.status, 0, result.stderr);
-        const written = fs.readFileSync(path.join(PROJECT, "plan", "prod", "router-frr.conf"), "utf8");
+        const written = fs.readFileSync(path.join(result.planRoot, "prod", "router-frr.conf"), "utf8");
         assert.match(written, /^router bgp \d+$/m);
         assert.match(written, /^ bgp listen range \S+ peer-group taco-nodes$/m);
-        const files = fs.readdirSync(path.join(PROJECT, "plan", "prod")).filter((file) => file.startsWith("router-frr"));
+        const files = fs.readdirSync(path.join(result.planRoot, "prod")).filter((file) => file.startsWith("router-frr"));
         assert.ok(files.length >= 1 && files.includes("router-frr.conf"), files.join(", "));
-        assert.ok(fs.existsSync(path.join(PROJECT, "plan", "prod", "metallb.values.yaml")));
+        assert.ok(fs.existsSync(path.join(result.planRoot, "prod", "metallb.values.yaml")));
     });
 });

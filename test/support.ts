@@ -1,13 +1,17 @@
 // What the tests share: running the program with a config, finding what it registered, and the
 // reference copies of the charts' values.yaml files.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { format } from "util";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { archiveName, bundledCharts } from "../lib/chartBundle";
 import { readArchivedFile } from "../lib/chartPull";
 import { PROJECT_DIR, RecordedResource, revealOrMask, runStack, StackRun, waitForRegistrations } from "../tools/mockRuntime";
 import { nodeReadState, readStack } from "../tools/stackConfig";
+import { planCommand } from "../scripts/plan";
+import { CommandIO } from "../tools/command";
 
 export { isSecret } from "../tools/mockRuntime";
 
@@ -151,6 +155,57 @@ function wrap(stackRun: StackRun): Run {
     return self;
 }
 
+export interface CommandResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * A script's command line (tools/command.ts) run in this process, as its process would: what it
+ * prints, and its exit code. A command that fails has exited before the runtime's echo of a failed
+ * program (a rejection nobody awaits) could reach it; one that succeeded would die of such a
+ * rejection, as Node does by default.
+ */
+export async function runCommand(command: (io: CommandIO) => Promise<number>): Promise<CommandResult> {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const print = (lines: string[]) => (message: unknown) => { lines.push(`${format(message)}\n`); };
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => { rejections.push(reason); };
+    process.on("unhandledRejection", record);
+    let status: number;
+    try {
+        status = await command({ out: print(stdout), err: print(stderr) });
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", record);
+    }
+    if (status === 0 && rejections.length > 0) {
+        print(stderr)(rejections[0]);
+        status = 1;
+    }
+    return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+export interface PlanResult extends CommandResult {
+    /** The plan/ directory that received <stack>/ (a scratch one, not the project's). */
+    planRoot: string;
+}
+
+let scratchPlans: string | undefined;
+
+/** `npm run plan -- <args>` (scripts/plan.ts) run in this process, writing into a scratch plan/ directory. */
+export async function planInProcess(args: string[]): Promise<PlanResult> {
+    if (!scratchPlans) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "taco-plan-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        scratchPlans = dir;
+    }
+    const planRoot = path.join(fs.mkdtempSync(path.join(scratchPlans, "run-")), "plan");
+    return { ...await runCommand((io) => planCommand(args, { ...io, planRoot })), planRoot };
+}
+
 /** URNs the mock monitor of the latest run registered, the stack itself left out. */
 export async function registeredByLastRun(): Promise<string[]> {
     await waitForRegistrations();
@@ -208,7 +263,7 @@ export function pinnedChartValues(context: Mocha.Context, chart: string): Record
         announced.add(source);
         console.log(`      (chart values.yaml from ${source})`);
     }
-    if (text) return YAML.parse(text);
+    if (text) return parseYaml(text);
     const reference = requireReference(context);
     const file = path.join(reference, ...(fs.existsSync(path.join(reference, "openstack-helm", chart))
         ? ["openstack-helm", chart] : ["controllers", chart, pin.version]), "values.yaml");
@@ -225,7 +280,19 @@ function readPulledValues(dir: string, chart: string, version: string): string |
 }
 
 export function readYaml(file: string): Record<string, any> {
-    return YAML.parse(fs.readFileSync(file, "utf8"));
+    return parseYaml(fs.readFileSync(file, "utf8"));
+}
+
+/**
+ * Parses YAML text once per distinct text: many tests read the same charts' values.yaml, and
+ * parsing them again was a tenth of the suite. Keyed by the text itself, so an edited file is
+ * parsed afresh; each caller gets its own copy.
+ */
+const parsedYaml = new Map<string, unknown>();
+
+function parseYaml(text: string): Record<string, any> {
+    if (!parsedYaml.has(text)) parsedYaml.set(text, YAML.parse(text));
+    return structuredClone(parsedYaml.get(text)) as Record<string, any>;
 }
 
 /**

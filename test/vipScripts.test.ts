@@ -30,6 +30,19 @@ case " $* " in *" -D "*) exit "\${DAD_EXIT:-0}" ;; esac
 exit 0
 `;
 
+/**
+ * A clock of whole seconds kept in $CLOCK: `date +%s` reads it, `sleep N` moves it on at once. The
+ * claim's bounded wait then runs its real loop (try, check the time, sleep) without the real seconds.
+ */
+const FAKE_DATE = `#!/bin/sh
+[ "$*" = "+%s" ] || exit 2
+cat "$CLOCK"
+`;
+const FAKE_SLEEP = `#!/bin/sh
+echo "sleep $*" >> "$CALLS"
+echo $(( $(cat "$CLOCK") + $1 )) > "$CLOCK"
+`;
+
 interface Outcome {
     status: number | null;
     stderr: string;
@@ -40,18 +53,20 @@ interface Outcome {
 function runScript(script: "claim.sh" | "release.sh", options: { held?: string[]; dadExit?: number; env?: Record<string, string> } = {}): Outcome {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "taco-vip-"));
     try {
-        for (const [name, body] of [["ip", FAKE_IP], ["arping", FAKE_ARPING]]) {
+        for (const [name, body] of [["ip", FAKE_IP], ["arping", FAKE_ARPING], ["date", FAKE_DATE], ["sleep", FAKE_SLEEP]]) {
             fs.writeFileSync(path.join(dir, name), body, { mode: 0o755 });
         }
         const state = path.join(dir, "state");
         const calls = path.join(dir, "calls");
         fs.writeFileSync(state, (options.held ?? []).map((address) => `${address}\n`).join(""));
         fs.writeFileSync(calls, "");
+        const clock = path.join(dir, "clock");
+        fs.writeFileSync(clock, "1000000000\n");
         const result = spawnSync("sh", [path.join(PROJECT_DIR, "vip", script)], {
             encoding: "utf8",
             timeout: 20_000,
             env: {
-                PATH: `${dir}:${process.env.PATH}`, STATE: state, CALLS: calls,
+                PATH: `${dir}:${process.env.PATH}`, STATE: state, CALLS: calls, CLOCK: clock,
                 VIP_ADDRESS: VIP, VIP_INTERFACE: "eth0", VIP_DAD_TIMEOUT_SECONDS: "0",
                 DAD_EXIT: String(options.dadExit ?? 0), ...options.env,
             },
