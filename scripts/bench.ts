@@ -94,7 +94,8 @@ function main(rounds: number): void {
     const cpus = os.cpus();
     console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim() ?? "?"}, `
         + `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${os.loadavg()[0].toFixed(1)} at start`);
-    console.log(`${rounds} rounds, each running every case once in a fresh process; medians\n`);
+    console.log(`${rounds} rounds, each running every case once in a fresh process; medians, and each `
+        + `× floor the median of every round's ratio to that round's floor\n`);
     try {
         for (let round = 1; round <= rounds; round++) {
             for (const c of all) samples.get(c)!.push(measure(c, probeFile));
@@ -117,12 +118,15 @@ function main(rounds: number): void {
                 rss: median(runs.map((s) => s.rssMiB)), resources: runs[0].resources,
             }];
         }));
-        const floor = figures.get(inGroup[0])!;
+        // Paired by round: a machine that slows down for a while slows a case and its floor alike.
+        const floorRuns = samples.get(inGroup[0])!;
+        const ratio = (c: Case, key: "ms" | "cpuMs" | "rssMiB") =>
+            median(samples.get(c)!.map((sample, round) => sample[key] / floorRuns[round][key])).toFixed(2).padStart(7);
         for (const c of inGroup) {
             const f = figures.get(c)!;
-            console.log(`${c.label.padEnd(11)} ${String(f.resources).padStart(9)} ${f.ms.toFixed(0).padStart(9)} ${(f.ms / floor.ms).toFixed(2).padStart(7)}×`
-                + ` ${f.cpuMs.toFixed(0).padStart(9)} ${(f.cpuMs / floor.cpuMs).toFixed(2).padStart(7)}×`
-                + ` ${f.rss.toFixed(0).padStart(14)} ${(f.rss / floor.rss).toFixed(2).padStart(7)}×   ${c.goal ?? ""}`);
+            console.log(`${c.label.padEnd(11)} ${String(f.resources).padStart(9)} ${f.ms.toFixed(0).padStart(9)} ${ratio(c, "ms")}×`
+                + ` ${f.cpuMs.toFixed(0).padStart(9)} ${ratio(c, "cpuMs")}×`
+                + ` ${f.rss.toFixed(0).padStart(14)} ${ratio(c, "rssMiB")}×   ${c.goal ?? ""}`);
         }
         const series = inGroup.filter((c) => c.label.startsWith("nodes "));
         if (series.length > 1) {
