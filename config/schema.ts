@@ -82,15 +82,15 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 const bool = () => v.boolean(expected("true or false"));
 
 /**
- * Valibot's object schemas take an array for an object (its indices as keys, `[]` as `{}`): a list
- * where the stack file needs a mapping fails with the schema's own message instead.
+ * Only a plain object gets to `schema`: anything else, a list included (valibot's object schemas
+ * take an array for an object, its indices as keys, `[]` as `{}`), fails with the schema's own message.
  */
 function mapping<S extends v.GenericSchema>(schema: S): S {
     const run = schema["~run"];
     return {
         ...schema,
         "~run"(dataset, config) {
-            if (!Array.isArray(dataset.value)) return run.call(this, dataset, config);
+            if (isPlainObject(dataset.value)) return run.call(this, dataset, config);
             v._addIssue(this, "type", dataset, config);
             return dataset as ReturnType<S["~run"]>;
         },
@@ -112,20 +112,16 @@ export const ALLOWED_KEYS = "allowed keys of ";
 
 /**
  * A mapping whose every key and value follow a schema. Unlike valibot's `record`, which it extends, it
- * takes only a plain object, keeps keys named `constructor` and `prototype` (only `__proto__` is
+ * takes only a plain object (`mapping`), keeps keys named `constructor` and `prototype` (only `__proto__` is
  * skipped), and checks a value only under a valid key, so the first issue is the first bad entry's.
  */
 function record<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V, message: string): v.RecordSchema<K, V, string> {
     const schema = v.record(key, value, message);
     type Result = ReturnType<typeof schema["~run"]>;
-    return {
+    return mapping({
         ...schema,
         "~run"(dataset, config) {
-            const input = dataset.value;
-            if (!isPlainObject(input)) {
-                v._addIssue(this, "type", dataset, config);
-                return dataset as unknown as Result;
-            }
+            const input = dataset.value as Record<string, unknown>;
             const output: Record<string, unknown> = {};
             const issues: v.BaseIssue<unknown>[] = [];
             let typed = true;
@@ -140,7 +136,7 @@ function record<K extends v.GenericSchema<string, string>, V extends v.GenericSc
             }
             return (issues.length > 0 ? { typed, value: output, issues } : { typed, value: output }) as Result;
         },
-    };
+    });
 }
 
 // Addresses: IPv4 as dotted quads without leading zeros (what `ip` and Kubernetes print); IPv6 as
